@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Command line: Airbyte verbs (spec, check, discover, read) and Singer flags (--about, --discover,
+// --config/--catalog/--properties/--state). Every failure ends as one readable line and an exit code.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { aboutCommand } from './commands/about.js';
+import { checkCommand } from './commands/check.js';
+import { discoverCommand } from './commands/discover.js';
+import { readCommand } from './commands/read.js';
+import { specCommand } from './commands/spec.js';
+import { messageOf, OutputClosedError, TapError } from './errors.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
+import { createRuntime, type Io, type Protocol, type Runtime } from './runtime.js';
+import { airbyteErrorTrace } from './writers/airbyte.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = [
+  'Airbyte:  $0 spec | check --config F | discover --config F | read --config F --catalog F [--state F]',
+  'Singer:   $0 --about [--format json|markdown] | --config F --discover | --config F [--catalog F | --properties F] [--state F]',
+].join('\n');
+
+const AIRBYTE_VERBS = ['spec', 'check', 'discover', 'read'] as const;
+type Verb = (typeof AIRBYTE_VERBS)[number];
+
+interface ParsedArgs {
+  verb: Verb | undefined;
+  config: string[];
+  catalog?: string;
+  properties?: string;
+  state?: string;
+  discover: boolean;
+  about: boolean;
+  format: 'json' | 'markdown' | undefined;
+  version: boolean;
+  help: boolean;
+  debug: boolean;
+}
+
+class UsageError extends Error {}
+
+function parser(argv: readonly string[]) {
+  return yargs([...argv])
+    .scriptName(PACKAGE_NAME)
+    .version(false)
+    .help(false)
+    .usage(USAGE)
+    .command('spec', 'print the connector specification (Airbyte SPEC)')
+    .command('check', 'test the token and organizations (Airbyte CONNECTION_STATUS)')
+    .command('discover', 'print the catalog (Airbyte CATALOG)')
+    .command('read', 'sync the configured catalog (Airbyte messages)')
+    .option('config', { type: 'string', array: true, requiresArg: true, description: 'config JSON file; may repeat, later files win' })
+    .option('catalog', { type: 'string', requiresArg: true, description: 'configured catalog (Airbyte) or Singer catalog' })
+    .option('properties', { type: 'string', requiresArg: true, description: 'Singer catalog, older flag name' })
+    .option('state', { type: 'string', requiresArg: true, description: 'state file (Airbyte STREAM states or Singer bookmarks)' })
+    .option('discover', { type: 'boolean', default: false, description: 'Singer: print the catalog' })
+    .option('about', { type: 'boolean', default: false, description: 'Singer: describe the tap' })
+    .option('format', { choices: ['json', 'markdown'] as const, description: 'with --about' })
+    .option('debug', { type: 'boolean', default: false, description: 'debug logging, with stack traces' })
+    .option('version', { type: 'boolean', default: false, description: 'print the version' })
+    .option('help', { alias: 'h', type: 'boolean', default: false, description: 'show this help' })
+    .strict()
+    .exitProcess(false)
+    .wrap(null)
+    .fail((message, error) => {
+      throw new UsageError(message || messageOf(error));
+    });
+}
+
+function parseArgs(argv: readonly string[]): ParsedArgs {
+  const parsed = parser(argv).parseSync();
+  const positionals = parsed._.map(String);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  const verb = positionals[0];
+  if (verb !== undefined && !(AIRBYTE_VERBS as readonly string[]).includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  return {
+    verb: verb as Verb | undefined,
+    config: parsed.config ?? [],
+    ...(parsed.catalog !== undefined ? { catalog: parsed.catalog } : {}),
+    ...(parsed.properties !== undefined ? { properties: parsed.properties } : {}),
+    ...(parsed.state !== undefined ? { state: parsed.state } : {}),
+    discover: parsed.discover,
+    about: parsed.about,
+    format: parsed.format,
+    version: parsed.version,
+    help: parsed.help,
+    debug: parsed.debug,
+  };
+}
+
+function validateCombination(args: ParsedArgs): void {
+  const need = (condition: boolean, message: string) => {
+    if (!condition) throw new UsageError(message);
+  };
+  if (args.verb) {
+    need(!args.discover && !args.about, `--discover and --about are Singer flags; do not combine them with '${args.verb}'`);
+    if (args.verb !== 'spec') need(args.config.length > 0, `'${args.verb}' needs --config FILE`);
+    if (args.verb === 'read') need(args.catalog !== undefined, `'read' needs --catalog FILE`);
+    return;
+  }
+  need(!(args.catalog && args.properties), 'give --catalog or --properties, not both');
+  if (!args.about && !args.version && !args.help) need(args.config.length > 0, 'missing --config FILE (see --help)');
+}
+
+async function dispatch(rt: Runtime, args: ParsedArgs): Promise<number> {
+  switch (args.verb) {
+    case 'spec':
+      return specCommand(rt);
+    case 'check':
+      return checkCommand(rt, args.config);
+    case 'discover':
+      return discoverCommand(rt, args.config);
+    case 'read':
+      return readCommand(rt, { config: args.config, ...(args.catalog ? { catalog: args.catalog } : {}), ...(args.state ? { state: args.state } : {}) });
+    case undefined:
+      if (args.about) return aboutCommand(rt, args.format ?? 'markdown');
+      if (args.discover) return discoverCommand(rt, args.config);
+      {
+        const catalog = args.catalog ?? args.properties;
+        return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}) });
+      }
+  }
+}
+
+async function reportFailure(rt: Runtime, error: unknown): Promise<number> {
+  if (error instanceof OutputClosedError) {
+    rt.err.writeNow(`${PACKAGE_NAME}: stdout was closed by the reading process; stopping`);
+    return EXIT_FAILURE;
+  }
+  const message = error instanceof TapError ? error.message : `unexpected error: ${messageOf(error)}`;
+  if (rt.protocol === 'airbyte') {
+    await rt.out.write(JSON.stringify(airbyteErrorTrace(message, error, { debug: rt.debug })));
+  } else {
+    rt.logger.error(message);
+  }
+  if (rt.debug && error instanceof Error && error.stack) rt.logger.debug(error.stack);
+  return EXIT_FAILURE;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+    validateCombination(args);
+  } catch (error) {
+    const rt = createRuntime(io, 'singer', false);
+    rt.err.writeNow(`${PACKAGE_NAME}: ${messageOf(error)}\n${USAGE.replaceAll('$0', PACKAGE_NAME)}\nRun '${PACKAGE_NAME} --help' for every option.`);
+    return EXIT_USAGE;
+  }
+  const protocol: Protocol = args.verb ? 'airbyte' : 'singer';
+  const rt = createRuntime(io, protocol, args.debug);
+  if (args.help) {
+    await rt.out.write(await parser([]).getHelp());
+    return EXIT_OK;
+  }
+  if (args.version) {
+    await rt.out.write(`${PACKAGE_NAME} ${PACKAGE_VERSION}`);
+    return EXIT_OK;
+  }
+  let code: number;
+  try {
+    code = await dispatch(rt, args);
+  } catch (error) {
+    code = await reportFailure(rt, error);
+  }
+  await rt.out.flush();
+  return code;
+}
+
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+}

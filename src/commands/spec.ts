@@ -1,0 +1,7 @@
+import type { Runtime } from '../runtime.js';
+import { connectorSpecification } from '../spec.js';
+
+export async function specCommand(rt: Runtime): Promise<number> {
+  await rt.out.write(JSON.stringify({ type: 'SPEC', spec: connectorSpecification }));
+  return 0;
+}

@@ -1,0 +1,118 @@
+// Loads, merges and validates the tap's config before any request is made.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { ConfigError, messageOf } from './errors.js';
+import { connectionSpecification, DEFAULT_BASE_URL } from './spec.js';
+import { createAjv, describeAjvErrors } from './validation.js';
+
+export const TOKEN_ENV = 'PULUMI_ACCESS_TOKEN';
+
+export interface TapConfig {
+  token: string;
+  organizations: string[];
+  /** Unix seconds, from the config's RFC 3339 start_date. */
+  startDate: number | undefined;
+  baseUrl: string;
+  pageSize: number;
+  maxConcurrency: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+}
+
+const validateConfig = createAjv().compile(connectionSpecification);
+
+/** Reads one JSON file; the message names the file and what is wrong with it. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : messageOf(error);
+    throw new ConfigError(`cannot read ${what} file '${path}': ${reason}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError(`${what} file '${path}' is not valid JSON${jsonErrorPosition(text, error)}`);
+  }
+}
+
+/**
+ * Where a JSON document is broken, as line and column. JSON.parse's own message quotes the text
+ * around the error, which in a config file may be the token, so it is never shown.
+ */
+export function jsonErrorPosition(text: string, error: unknown): string {
+  const match = /position (\d+)/.exec(messageOf(error));
+  if (!match) return text.trim() === '' ? ' (the file is empty)' : '';
+  const offset = Number(match[1]);
+  const before = text.slice(0, offset).split('\n');
+  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+}
+
+/** Merges config files in order (later files win) and validates the result. */
+export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEnv): Promise<TapConfig> {
+  if (paths.length === 0) throw new ConfigError('no config given: pass --config FILE');
+  let merged: Record<string, unknown> = {};
+  for (const path of paths) {
+    const value = await readJsonFile(path, 'config');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigError(`config file '${path}' must hold a JSON object`);
+    }
+    merged = { ...merged, ...(value as Record<string, unknown>) };
+  }
+  return parseConfig(merged, env);
+}
+
+export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): TapConfig {
+  const withToken = { ...raw };
+  if (withToken.token === undefined && env[TOKEN_ENV]) withToken.token = env[TOKEN_ENV];
+  if (!validateConfig(withToken)) throw new ConfigError(`invalid config: ${describeAjvErrors(validateConfig)}`);
+  const c = withToken as {
+    token?: string;
+    organizations: string[];
+    start_date?: string;
+    base_url?: string;
+    page_size?: number;
+    max_concurrency?: number;
+    request_timeout_seconds?: number;
+    max_attempts?: number;
+  };
+  if (!c.token) throw new ConfigError(`invalid config: 'token' is required (or set ${TOKEN_ENV})`);
+  const p = connectionSpecification.properties;
+  return {
+    token: c.token,
+    organizations: c.organizations,
+    startDate: c.start_date === undefined ? undefined : Math.floor(Date.parse(c.start_date) / 1000),
+    baseUrl: checkBaseUrl(c.base_url ?? DEFAULT_BASE_URL),
+    pageSize: c.page_size ?? p.page_size.default,
+    maxConcurrency: c.max_concurrency ?? p.max_concurrency.default,
+    requestTimeoutMs: (c.request_timeout_seconds ?? p.request_timeout_seconds.default) * 1000,
+    maxAttempts: c.max_attempts ?? p.max_attempts.default,
+  };
+}
+
+/** The token must not travel in clear text, except to this machine (tests, local proxies). */
+export function checkBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid config: 'base_url' is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`invalid config: 'base_url' must be an https URL, not ${url.protocol}`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ConfigError(`invalid config: 'base_url' must use https (plain http is allowed only for loopback addresses): ${url.origin}`);
+  }
+  if (url.username || url.password) throw new ConfigError("invalid config: 'base_url' must not carry credentials");
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

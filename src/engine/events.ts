@@ -1,0 +1,15 @@
+// What the sync engine produces, independent of protocol; the Airbyte and Singer writers turn these into lines.
+import type { LogLevel } from '../logger.js';
+import type { JsonSchema } from '../schemas.js';
+import type { StateStore } from '../state.js';
+import type { AnyRecord, StreamName } from '../streams/types.js';
+
+export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+export type SyncEvent =
+  | { kind: 'status'; stream: StreamName; status: StreamStatus; schema: JsonSchema; keyProperties: readonly string[]; replicationKey?: string }
+  | { kind: 'record'; stream: StreamName; record: AnyRecord }
+  /** The stream's bookmarks changed (or the stream ended): everything it covers has been emitted. */
+  | { kind: 'state'; stream: StreamName; state: StateStore }
+  | { kind: 'error'; stream: StreamName; error: unknown; message: string }
+  | { kind: 'log'; level: LogLevel; message: string };

@@ -1,0 +1,241 @@
+// The protocol-neutral sync engine: reads the selected streams for every organization, applies
+// bookmarks, and yields records, state checkpoints, statuses and errors in an order that is safe to
+// write as is: a checkpoint never covers a record that has not been yielded before it.
+import type { SelectedStream } from '../catalog.js';
+import type { TapConfig } from '../config.js';
+import { ApiError, messageOf } from '../errors.js';
+import type { Query } from '../http/client.js';
+import { paginate } from '../paging.js';
+import type { JsonSchema, SchemaRegistry } from '../schemas.js';
+import type { PartitionState, StateStore } from '../state.js';
+import { childrenOf, STREAMS } from '../streams/index.js';
+import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from '../streams/types.js';
+import type { StreamStatus, SyncEvent } from './events.js';
+import { mergeBounded } from './merge.js';
+
+export type Fetch = (path: string, query: Query) => Promise<unknown>;
+
+export interface SyncOptions {
+  config: TapConfig;
+  selection: readonly SelectedStream[];
+  state: StateStore;
+  fetch: Fetch;
+  schemas: SchemaRegistry;
+  /** Minimum time between two checkpoints of a stream while its partitions complete. */
+  checkpointIntervalMs?: number;
+  now?: () => number;
+}
+
+type Def = StreamDefinition<AnyRecord>;
+
+export interface SyncSummary {
+  records: Map<StreamName, number>;
+  failedStreams: Set<StreamName>;
+  skippedPartitions: number;
+}
+
+export class SyncEngine {
+  readonly summary: SyncSummary = { records: new Map(), failedStreams: new Set(), skippedPartitions: 0 };
+  private readonly selected: Map<StreamName, SelectedStream>;
+  private readonly running = new Set<StreamName>();
+  private readonly invalidReported = new Set<StreamName>();
+  private readonly dirty = new Set<StreamName>();
+  private lastCheckpoint = 0;
+  private readonly now: () => number;
+  private readonly checkpointIntervalMs: number;
+
+  constructor(private readonly options: SyncOptions) {
+    this.selected = new Map(options.selection.map((s) => [s.name, s]));
+    this.now = options.now ?? Date.now;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 5000;
+  }
+
+  async *run(): AsyncGenerator<SyncEvent> {
+    for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
+    for (const root of STREAMS.filter((def) => !def.parent)) {
+      const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
+      const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
+      if (family.length === 0) continue;
+      for (const def of family) yield this.status(def, 'STARTED');
+      for (const organization of this.options.config.organizations) {
+        yield* this.readOrganization(root, children, organization);
+      }
+      for (const def of family) {
+        yield { kind: 'state', stream: def.name, state: this.options.state };
+        this.dirty.delete(def.name);
+        yield this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE');
+      }
+    }
+  }
+
+  private status(def: Def, status: StreamStatus): SyncEvent {
+    const schema = withoutProperties(this.options.schemas.schema(def.name), this.selected.get(def.name)?.excludedProperties);
+    const replicationKey = this.isIncremental(def) ? def.replicationKey : undefined;
+    return { kind: 'status', stream: def.name, status, schema, keyProperties: def.keyProperties, ...(replicationKey ? { replicationKey } : {}) };
+  }
+
+  private isIncremental(def: Def): boolean {
+    return this.selected.get(def.name)?.syncMode === 'incremental' && def.replicationKey !== undefined;
+  }
+
+  private bookmark(def: Def, context: Context): Bookmark | undefined {
+    if (!this.isIncremental(def)) return undefined;
+    const saved = this.options.state.get(def.name, context);
+    if (saved) return { value: saved.replication_key_value, fromState: true, unsettled: saved.unsettled === true };
+    const start = this.options.config.startDate;
+    return start === undefined ? undefined : { value: start, fromState: false, unsettled: false };
+  }
+
+  /** One organization of a root stream and, per root record, its selected child streams. */
+  private async *readOrganization(root: Def, children: Def[], organization: string): AsyncGenerator<SyncEvent> {
+    const context = root.context(organization);
+    const emitRoot = this.selected.has(root.name);
+    const bookmark = this.bookmark(root, context);
+    let newest: number | undefined;
+    const where = `${root.name} (organization ${organization})`;
+    const seen = (key: number) => {
+      newest = newest === undefined ? key : Math.max(newest, key);
+    };
+    try {
+      const partitions = this.rootPartitions(root, children, organization, bookmark, seen);
+      for await (const event of mergeBounded(partitions, this.options.config.maxConcurrency)) {
+        yield* this.deliver(event);
+      }
+      if (emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
+        const previous = bookmark?.fromState ? bookmark.value : undefined;
+        this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: Math.max(newest, previous ?? newest) });
+        this.dirty.add(root.name);
+      }
+    } catch (error) {
+      // The organization's listing failed: the root stream and its children are incomplete for it.
+      for (const def of [...(emitRoot ? [root] : []), ...children]) yield this.failure(def, where, error);
+    }
+    yield* this.checkpoint(true);
+  }
+
+  /** One unit of work per root record: the record itself, then its children's partitions. */
+  private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, seen: (key: number) => void): AsyncGenerator<AsyncIterable<SyncEvent>> {
+    const context = root.context(organization);
+    const emitRoot = this.selected.has(root.name);
+    const fetchPage = (query: Query) => this.options.fetch(root.path(context), { ...root.query?.(context, this.options.config), ...query });
+    const where = `${root.name} (organization ${organization})`;
+    for await (const items of paginate(fetchPage, root.itemsKey, root.paging(this.options.config), where)) {
+      for (const raw of items) {
+        const record = root.toRecord(raw, context);
+        const key = root.replicationKey ? record[root.replicationKey] : undefined;
+        if (typeof key === 'number') seen(key);
+        // A record with no replication key value (a never-updated stack) is always emitted.
+        const fresh = !bookmark || typeof key !== 'number' || key >= bookmark.value;
+        const own: SyncEvent[] = emitRoot && fresh ? [{ kind: 'record', stream: root.name, record }] : [];
+        yield this.withChildren(own, children, organization, record);
+      }
+    }
+  }
+
+  private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent> {
+    yield* own;
+    for (const child of children) yield* this.readChildPartition(child, organization, parent);
+  }
+
+  private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent> {
+    const context = def.context(organization, parent);
+    const bookmark = this.bookmark(def, context);
+    if (bookmark && def.parentShowsChanges && !def.parentShowsChanges(parent, bookmark)) {
+      this.summary.skippedPartitions++;
+      return;
+    }
+    const where = `${def.name} (${Object.values(context).join('/')})`;
+    const fetchPage = (query: Query) => this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query });
+    const key = def.replicationKey;
+    let newest: number | undefined;
+    let oldestUnsettled: number | undefined;
+    let sawUnsettled = false;
+    try {
+      pages: for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where)) {
+        for (const raw of items) {
+          const record = def.toRecord(raw, context);
+          const value = key ? record[key] : undefined;
+          if (bookmark && typeof value === 'number' && value < bookmark.value) {
+            if (def.newestFirst) break pages;
+            continue;
+          }
+          if (typeof value === 'number') newest = newest === undefined ? value : Math.max(newest, value);
+          if (def.isSettled && !def.isSettled(record)) {
+            sawUnsettled = true;
+            // An unfinished update that has not started has no time yet: it cannot hold the bookmark back.
+            if (typeof value === 'number' && value > 0) oldestUnsettled = oldestUnsettled === undefined ? value : Math.min(oldestUnsettled, value);
+          }
+          yield { kind: 'record', stream: def.name, record };
+        }
+      }
+    } catch (error) {
+      if (def.missingMeansGone && error instanceof ApiError && error.status === 404) {
+        yield { kind: 'log', level: 'warn', message: `${where}: not found any more (deleted since it was listed); skipped` };
+        return;
+      }
+      yield this.failure(def, where, error);
+      return;
+    }
+    if (!key || !this.isIncremental(def)) return;
+    const previous = bookmark?.fromState ? bookmark.value : undefined;
+    const candidates = [newest, previous].filter((v): v is number => v !== undefined);
+    // The bookmark stops at the oldest unfinished update so the next sync reads it again, finished.
+    const value = oldestUnsettled ?? (candidates.length > 0 ? Math.max(...candidates) : undefined);
+    if (value === undefined) return;
+    const partition: PartitionState = { context, replication_key: key, replication_key_value: value };
+    if (sawUnsettled) partition.unsettled = true;
+    this.options.state.set(def.name, partition);
+    this.dirty.add(def.name);
+  }
+
+  private failure(def: Def, where: string, error: unknown): SyncEvent {
+    this.summary.failedStreams.add(def.name);
+    return { kind: 'error', stream: def.name, error, message: `${where}: ${messageOf(error)}` };
+  }
+
+  /** The single exit of every event: statuses and validation happen here, in output order. */
+  private *deliver(event: SyncEvent): Generator<SyncEvent> {
+    if (event.kind === 'record') {
+      const def = STREAMS.find((s) => s.name === event.stream);
+      if (def && !this.running.has(def.name)) {
+        this.running.add(def.name);
+        yield this.status(def, 'RUNNING');
+      }
+      this.summary.records.set(event.stream, (this.summary.records.get(event.stream) ?? 0) + 1);
+      const validate = this.options.schemas.validator(event.stream);
+      if (!validate(event.record) && !this.invalidReported.has(event.stream)) {
+        this.invalidReported.add(event.stream);
+        const problem = (validate.errors ?? []).map((e) => `${e.instancePath || '(record)'} ${e.message ?? ''}`).join('; ');
+        yield { kind: 'log', level: 'warn', message: `${event.stream}: a record does not match the stream's schema (${problem}); emitted as is, further mismatches not reported` };
+      }
+      const excluded = this.selected.get(event.stream)?.excludedProperties;
+      if (excluded && excluded.size > 0) {
+        yield { ...event, record: Object.fromEntries(Object.entries(event.record).filter(([k]) => !excluded.has(k))) };
+      } else {
+        yield event;
+      }
+    } else {
+      yield event;
+    }
+    yield* this.checkpoint(false);
+  }
+
+  private *checkpoint(force: boolean): Generator<SyncEvent> {
+    if (this.dirty.size === 0) return;
+    const now = this.now();
+    if (!force && now - this.lastCheckpoint < this.checkpointIntervalMs) return;
+    this.lastCheckpoint = now;
+    for (const stream of [...this.dirty]) yield { kind: 'state', stream, state: this.options.state };
+    this.dirty.clear();
+  }
+}
+
+function withoutProperties(schema: JsonSchema, excluded: ReadonlySet<string> | undefined): JsonSchema {
+  if (!excluded || excluded.size === 0) return schema;
+  const keep = ([name]: [string, unknown]) => !excluded.has(name);
+  return {
+    ...schema,
+    properties: Object.fromEntries(Object.entries(schema.properties ?? {}).filter(keep)),
+    ...(schema.required ? { required: schema.required.filter((name) => !excluded.has(name)) } : {}),
+  };
+}

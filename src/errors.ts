@@ -1,0 +1,64 @@
+// Typed errors: each carries the Airbyte failure type it maps to, so every layer reports it the same way.
+
+export type FailureType = 'config_error' | 'system_error' | 'transient_error';
+
+export class TapError extends Error {
+  readonly failureType: FailureType;
+  constructor(message: string, failureType: FailureType, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.failureType = failureType;
+  }
+}
+
+/** Bad config, catalog, state or arguments: the user must change something. */
+export class ConfigError extends TapError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'config_error', options);
+  }
+}
+
+/** A failed request to the Pulumi Cloud API, after any retries. */
+export class ApiError extends TapError {
+  readonly status: number | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string | undefined;
+  constructor(args: {
+    message: string;
+    method: string;
+    path: string;
+    status?: number;
+    requestId?: string;
+    failureType: FailureType;
+    cause?: unknown;
+  }) {
+    super(args.message, args.failureType, { cause: args.cause });
+    this.status = args.status;
+    this.method = args.method;
+    this.path = args.path;
+    this.requestId = args.requestId;
+  }
+}
+
+/** The API's paging misbehaved (a repeated continuation token, pages past the total). */
+export class PagingError extends TapError {
+  constructor(message: string) {
+    super(message, 'system_error');
+  }
+}
+
+/** stdout was closed by the reader (EPIPE): nothing more can be delivered. */
+export class OutputClosedError extends TapError {
+  constructor() {
+    super('stdout was closed by the reading process', 'system_error');
+  }
+}
+
+export function failureTypeOf(error: unknown): FailureType {
+  return error instanceof TapError ? error.failureType : 'system_error';
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

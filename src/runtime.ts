@@ -1,0 +1,33 @@
+// What every command gets: the two output channels (redacted), a logger, and the process environment.
+import type { Writable } from 'node:stream';
+import { TOKEN_ENV } from './config.js';
+import { AirbyteLogger, parseLogLevel, StderrLogger, type Logger } from './logger.js';
+import { LineSink } from './output.js';
+import { Redactor } from './redact.js';
+
+export type Protocol = 'airbyte' | 'singer';
+
+export interface Io {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Runtime {
+  protocol: Protocol;
+  out: LineSink;
+  err: LineSink;
+  logger: Logger;
+  redactor: Redactor;
+  env: NodeJS.ProcessEnv;
+  debug: boolean;
+}
+
+export function createRuntime(io: Io, protocol: Protocol, debugFlag: boolean): Runtime {
+  const redactor = new Redactor([io.env[TOKEN_ENV]]);
+  const out = new LineSink(io.stdout, redactor);
+  const err = new LineSink(io.stderr, redactor);
+  const level = debugFlag ? 'debug' : parseLogLevel(io.env.LOG_LEVEL);
+  const logger = protocol === 'airbyte' ? new AirbyteLogger(level, out) : new StderrLogger(level, err);
+  return { protocol, out, err, logger, redactor, env: io.env, debug: level === 'debug' };
+}

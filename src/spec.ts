@@ -1,0 +1,95 @@
+// The config schema (Airbyte's connectionSpecification). spec.json at the repository root is exactly
+// the ConnectorSpecification printed by `spec`; test/spec.test.ts keeps the two equal.
+
+export const DEFAULT_BASE_URL = 'https://api.pulumi.com';
+export const DOCUMENTATION_URL = 'https://www.npmjs.com/package/tap-pulumi-cloud';
+
+export const connectionSpecification = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Pulumi Cloud Spec',
+  type: 'object',
+  required: ['organizations'],
+  additionalProperties: true,
+  properties: {
+    token: {
+      type: 'string',
+      title: 'Access token',
+      description:
+        'A Pulumi Cloud access token (pul-...). When absent, the environment variable PULUMI_ACCESS_TOKEN is used.',
+      airbyte_secret: true,
+      writeOnly: true,
+      secret: true,
+      minLength: 1,
+      order: 0,
+    },
+    organizations: {
+      type: 'array',
+      title: 'Organizations',
+      description: 'Pulumi Cloud organization names; every stream is read once per organization.',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      uniqueItems: true,
+      order: 1,
+    },
+    start_date: {
+      type: 'string',
+      title: 'Start date',
+      description:
+        'RFC 3339 date-time. On a first sync, stacks last updated and updates started before it are not emitted.',
+      format: 'date-time',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+      examples: ['2024-01-01T00:00:00Z'],
+      order: 2,
+    },
+    base_url: {
+      type: 'string',
+      title: 'API base URL',
+      description: 'The Pulumi Cloud API endpoint; change it only for a self-hosted Pulumi Cloud.',
+      default: DEFAULT_BASE_URL,
+      format: 'uri',
+      pattern: '^https?://',
+      order: 3,
+    },
+    page_size: {
+      type: 'integer',
+      title: 'Page size',
+      description: 'Items requested per page of stacks and of update history.',
+      default: 100,
+      minimum: 1,
+      maximum: 500,
+      order: 4,
+    },
+    max_concurrency: {
+      type: 'integer',
+      title: 'Concurrent requests',
+      description: "How many stacks' update histories are read at the same time.",
+      default: 8,
+      minimum: 1,
+      maximum: 64,
+      order: 5,
+    },
+    request_timeout_seconds: {
+      type: 'integer',
+      title: 'Request timeout (seconds)',
+      description: 'How long one HTTP request may take before it is abandoned (and retried).',
+      default: 60,
+      minimum: 1,
+      maximum: 600,
+      order: 6,
+    },
+    max_attempts: {
+      type: 'integer',
+      title: 'Attempts per request',
+      description: 'How many times a request is tried on 429, 5xx and network errors before the stream fails.',
+      default: 5,
+      minimum: 1,
+      maximum: 20,
+      order: 7,
+    },
+  },
+} as const;
+
+export const connectorSpecification = {
+  documentationUrl: DOCUMENTATION_URL,
+  connectionSpecification,
+};

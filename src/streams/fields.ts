@@ -1,0 +1,60 @@
+// Small, total conversions from loosely typed API JSON to record fields: a missing, null or
+// unexpected value becomes null instead of a crash.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export function asObject(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+export function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function int(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) ? value : null;
+}
+
+export function bool(value: unknown): boolean | null {
+  return typeof value === 'boolean' ? value : null;
+}
+
+export function camelToSnake(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** Renames the API's own camelCase keys to snake_case, all the way down. Not for data maps. */
+export function snakeKeys(value: unknown): Json {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  const object = asObject(value);
+  if (object) {
+    const out: JsonObject = {};
+    for (const [key, inner] of Object.entries(object)) out[camelToSnake(key)] = snakeKeys(inner);
+    return out;
+  }
+  return value === undefined ? null : (value as Json);
+}
+
+/** An API object with snake_case keys, or null when the API sent none. */
+export function snakeObject(value: unknown): JsonObject | null {
+  const object = asObject(value);
+  return object ? (snakeKeys(object) as JsonObject) : null;
+}
+
+export function snakeArray(value: unknown): JsonObject[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.map((item) => snakeObject(item)).filter((item): item is JsonObject => item !== null);
+}
+
+/** A map whose keys are data (config keys, environment variables): kept exactly as sent. */
+export function dataMap<T>(value: unknown, convert: (inner: unknown) => T): Record<string, T> | null {
+  const object = asObject(value);
+  if (!object) return null;
+  const out: Record<string, T> = {};
+  for (const [key, inner] of Object.entries(object)) out[key] = convert(inner);
+  return out;
+}

@@ -1,0 +1,63 @@
+// Turns engine events into Singer messages: SCHEMA before a stream's first RECORD, STATE after the
+// data it covers, diagnostics on stderr.
+import type { SyncEvent } from '../engine/events.js';
+import type { Logger } from '../logger.js';
+import type { LineSink } from '../output.js';
+import type { SingerMessage } from '../protocol/singer.js';
+import type { StateStore } from '../state.js';
+
+export class SingerWriter {
+  private lastState: string | undefined;
+  private wroteSinceState = true;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly logger: Logger,
+  ) {}
+
+  private async message(message: SingerMessage): Promise<void> {
+    await this.sink.write(JSON.stringify(message));
+  }
+
+  async write(event: SyncEvent): Promise<void> {
+    switch (event.kind) {
+      case 'status':
+        if (event.status !== 'STARTED') return;
+        this.wroteSinceState = true;
+        return this.message({
+          type: 'SCHEMA',
+          stream: event.stream,
+          schema: event.schema,
+          key_properties: [...event.keyProperties],
+          ...(event.replicationKey ? { bookmark_properties: [event.replicationKey] } : {}),
+        });
+      case 'record':
+        this.wroteSinceState = true;
+        return this.message({ type: 'RECORD', stream: event.stream, record: event.record, time_extracted: new Date().toISOString() });
+      case 'state': {
+        const value = event.state.singerState();
+        const text = JSON.stringify(value);
+        // The same state twice in a row says nothing new.
+        if (text === this.lastState && !this.wroteSinceState) return;
+        this.lastState = text;
+        this.wroteSinceState = false;
+        return this.sink.write(`{"type":"STATE","value":${text}}`);
+      }
+      case 'error':
+        this.logger.error(event.message);
+        return;
+      case 'log':
+        this.logger[event.level](event.message);
+        return;
+    }
+  }
+
+  /** Singer targets keep the last STATE: make sure the run ends with one. */
+  async finish(state: StateStore): Promise<void> {
+    if (!this.wroteSinceState && this.lastState !== undefined) return;
+    const text = JSON.stringify(state.singerState());
+    this.lastState = text;
+    this.wroteSinceState = false;
+    await this.sink.write(`{"type":"STATE","value":${text}}`);
+  }
+}

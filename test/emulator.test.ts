@@ -1,0 +1,563 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+
+import { PulumiEmulator, type EmulatedStack, type EmulatorResponse, type EmulatedUpdate, type EmulatedUpdateInfo } from '../src/emulator/server.js';
+
+interface StacksPage {
+  stacks: EmulatedStack[];
+  continuationToken?: string;
+}
+interface UpdatesPage {
+  updates: EmulatedUpdate[];
+  itemsPerPage: number;
+  total: number;
+}
+interface MembersPage {
+  members: Array<{ role: string; user: { name: string; githubLogin: string }; created: string }>;
+  continuationToken?: string;
+}
+
+function get(em: PulumiEmulator, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(em.url + path, { headers: { Authorization: `token ${em.token}`, ...headers } });
+}
+
+async function getJson<T>(em: PulumiEmulator, path: string): Promise<T> {
+  const res = await get(em, path);
+  const text = await res.text();
+  assert.equal(res.status, 200, `${path}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function expectError(em: PulumiEmulator, path: string, status: number, message: string): Promise<void> {
+  const res = await get(em, path);
+  assert.equal(res.status, status, path);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  assert.deepEqual(await res.json(), { code: status, message });
+}
+
+async function allStacks(em: PulumiEmulator, query: string): Promise<{ stacks: EmulatedStack[]; pages: number }> {
+  const stacks: EmulatedStack[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const tokenPart = token === undefined ? '' : `&continuationToken=${encodeURIComponent(token)}`;
+    const page = await getJson<StacksPage>(em, `/api/user/stacks?${query}${tokenPart}`);
+    pages++;
+    stacks.push(...page.stacks);
+    if (page.continuationToken !== undefined) {
+      assert.ok(!seen.has(page.continuationToken), 'a continuation token repeats');
+      seen.add(page.continuationToken);
+    }
+    token = page.continuationToken;
+  } while (token !== undefined);
+  return { stacks, pages };
+}
+
+function updatesPath(org: string, project: string, stack: string): string {
+  return `/api/stacks/${encodeURIComponent(org)}/${encodeURIComponent(project)}/${encodeURIComponent(stack)}/updates`;
+}
+
+async function allUpdates(em: PulumiEmulator, stack: EmulatedStack, pageSize: number): Promise<{ updates: EmulatedUpdate[]; pages: number }> {
+  const updates: EmulatedUpdate[] = [];
+  for (let page = 1; ; page++) {
+    const body = await getJson<UpdatesPage>(
+      em,
+      `${updatesPath(stack.orgName, stack.projectName, stack.stackName)}?output-type=service&page=${page}&pageSize=${pageSize}`,
+    );
+    assert.equal(body.itemsPerPage, pageSize);
+    updates.push(...body.updates);
+    if (body.updates.length < pageSize || page * pageSize >= body.total) return { updates, pages: page };
+  }
+}
+
+async function allMembers(em: PulumiEmulator, org: string): Promise<{ members: MembersPage['members']; pages: number }> {
+  const members: MembersPage['members'] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const tokenPart = token === undefined ? '' : `&continuationToken=${encodeURIComponent(token)}`;
+    const page = await getJson<MembersPage>(em, `/api/orgs/${org}/members?type=backend${tokenPart}`);
+    pages++;
+    members.push(...page.members);
+    token = page.continuationToken;
+  } while (token !== undefined);
+  return { members, pages };
+}
+
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+void describe('emulator: default model', () => {
+  let em: PulumiEmulator;
+  before(async () => {
+    em = await PulumiEmulator.start({ orgs: ['acme', 'globex'], orgsWithoutTeams: ['globex'] });
+  });
+  after(() => em.close());
+
+  void it('rejects missing or wrong credentials with 401', async () => {
+    const body = { code: 401, message: 'Unauthorized: No credentials provided or are invalid.' };
+    const none = await fetch(`${em.url}/api/user`);
+    assert.equal(none.status, 401);
+    assert.ok(none.headers.get('x-pulumi-request-id'));
+    assert.deepEqual(await none.json(), body);
+    for (const auth of ['token pul-wrong', `Bearer ${em.token}`, em.token]) {
+      const res = await fetch(`${em.url}/api/user/stacks?organization=acme`, { headers: { Authorization: auth } });
+      assert.equal(res.status, 401, auth);
+      assert.deepEqual(await res.json(), body);
+    }
+    // Authentication comes before routing.
+    assert.equal((await fetch(`${em.url}/api/nope`)).status, 401);
+  });
+
+  void it('answers /api/user with every org and a fresh request id per response', async () => {
+    const a = await get(em, '/api/user');
+    const b = await get(em, '/api/user');
+    assert.equal(a.headers.get('content-type'), 'application/json');
+    assert.notEqual(a.headers.get('x-pulumi-request-id'), b.headers.get('x-pulumi-request-id'));
+    const user = (await a.json()) as { githubLogin: string; organizations: Array<{ githubLogin: string; name: string }> };
+    await b.arrayBuffer();
+    assert.equal(typeof user.githubLogin, 'string');
+    assert.deepEqual(
+      user.organizations.map((o) => o.githubLogin),
+      ['acme', 'globex'],
+    );
+  });
+
+  void it('pages stacks per org end to end with each stack once, in the inspection order', async () => {
+    for (const org of em.orgNames()) {
+      const { stacks, pages } = await allStacks(em, `organization=${org}&maxResults=5`);
+      const expected = em.stacks(org);
+      assert.equal(expected.length, 12);
+      assert.equal(pages, 3);
+      assert.deepEqual(stacks, expected);
+      assert.equal(new Set(stacks.map((s) => s.id)).size, stacks.length);
+      assert.ok(stacks.every((s) => s.orgName === org));
+    }
+    const whole = await getJson<StacksPage>(em, '/api/user/stacks?organization=acme');
+    assert.equal(whole.stacks.length, 12);
+    assert.equal(whole.continuationToken, undefined);
+  });
+
+  void it('lists every org without organization, and filters by project', async () => {
+    const { stacks } = await allStacks(em, 'maxResults=7');
+    assert.deepEqual(stacks, [...em.stacks('acme'), ...em.stacks('globex')]);
+    const project = em.stacks('acme')[0]?.projectName ?? '';
+    const filtered = await allStacks(em, `organization=acme&project=${encodeURIComponent(project)}&maxResults=1`);
+    assert.deepEqual(
+      filtered.stacks,
+      em.stacks('acme').filter((s) => s.projectName === project),
+    );
+  });
+
+  void it('generates realistic stacks', () => {
+    const stacks = em.stacks('acme');
+    const lastUpdates = stacks.flatMap((s) => (s.lastUpdate === undefined ? [] : [s.lastUpdate]));
+    const sorted = [...lastUpdates].sort((a, b) => a - b);
+    assert.notDeepEqual(lastUpdates, sorted, 'stacks must not come sorted by lastUpdate');
+    assert.notDeepEqual(lastUpdates, [...sorted].reverse());
+    assert.ok(stacks.some((s) => s.lastUpdate === undefined), 'a never-updated stack');
+    assert.ok(stacks.some((s) => /[.]/.test(s.projectName)), 'a project name with a dot');
+    for (const s of stacks) {
+      assert.match(s.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      assert.ok(s.links?.self.endsWith(`/${s.projectName}/${s.stackName}`));
+      if (s.lastUpdate !== undefined) assert.ok(s.lastUpdate > 1.7e9 && s.lastUpdate < 1.75e9);
+    }
+  });
+
+  void it('refuses malformed or foreign continuation tokens and bad maxResults with 400', async () => {
+    const msg = 'Invalid continuation token';
+    await expectError(em, '/api/user/stacks?organization=acme&continuationToken=%%%', 400, msg);
+    await expectError(em, '/api/user/stacks?organization=acme&continuationToken=bm90LWpzb24', 400, msg);
+    const first = await getJson<StacksPage>(em, '/api/user/stacks?organization=acme&maxResults=2');
+    assert.ok(first.continuationToken);
+    await expectError(em, `/api/user/stacks?organization=globex&continuationToken=${first.continuationToken}`, 400, msg);
+    await expectError(em, `/api/orgs/acme/members?type=backend&continuationToken=${first.continuationToken}`, 400, msg);
+    await expectError(em, '/api/user/stacks?organization=acme&maxResults=0', 400, "Invalid 'maxResults' value.");
+  });
+
+  void it('answers 404 for unknown orgs, stacks and routes', async () => {
+    const msg = "Not Found: Organization 'nope' not found";
+    await expectError(em, '/api/user/stacks?organization=nope', 404, msg);
+    await expectError(em, '/api/orgs/nope/members?type=backend', 404, msg);
+    await expectError(em, '/api/orgs/nope/teams', 404, msg);
+    await expectError(em, '/api/stacks/nope/p/s/updates?output-type=service&page=1&pageSize=10', 404, msg);
+    const res = await get(em, '/api/stacks/acme/no-project/dev/updates');
+    assert.equal(res.status, 404);
+    assert.deepEqual(await res.json(), { code: 404, message: "Not Found: Stack 'acme/no-project/dev' not found" });
+    for (const path of ['/api/unknown', '/', '/api/user/stacks/extra']) {
+      const r = await get(em, path);
+      assert.equal(r.status, 404, path);
+      assert.equal(((await r.json()) as { code: number }).code, 404);
+    }
+    const post = await fetch(`${em.url}/api/user`, { method: 'POST', headers: { Authorization: `token ${em.token}` }, body: '{}' });
+    assert.equal(post.status, 404);
+    await post.arrayBuffer();
+  });
+
+  void it('pages every stack history newest first, matching the inspection data', async () => {
+    let multiPage = 0;
+    let inProgress = 0;
+    for (const org of em.orgNames()) {
+      for (const stack of em.stacks(org)) {
+        const expected = em.updates(org, stack.projectName, stack.stackName);
+        const { updates, pages } = await allUpdates(em, stack, 10);
+        assert.deepEqual(updates, expected);
+        if (pages >= 2) multiPage++;
+        const versions = updates.map((u) => u.version);
+        assert.deepEqual(versions, Array.from({ length: versions.length }, (_, i) => versions.length - i));
+        for (let i = 1; i < updates.length; i++) {
+          assert.ok((updates[i]?.info.startTime ?? 0) < (updates[i - 1]?.info.startTime ?? 0), 'start times increase with version');
+        }
+        const newest = updates[0];
+        assert.equal(stack.lastUpdate, newest?.info.startTime);
+        if (!newest) continue;
+        assert.ok(updates.every((u) => u.latestVersion === newest.version && u.info.version === u.version));
+        if (newest.info.result === 'in-progress') {
+          inProgress++;
+          assert.equal(newest.info.endTime, 0);
+        }
+        assert.ok(updates.slice(1).every((u) => u.info.result === 'succeeded' || u.info.result === 'failed'));
+        assert.ok(updates.filter((u) => u.info.endTime !== 0).every((u) => u.info.endTime >= u.info.startTime));
+      }
+    }
+    assert.ok(multiPage >= 10, `most histories span pages (${multiPage})`);
+    assert.ok(inProgress >= 1);
+  });
+
+  void it('generates update elements with the service shape and varying optional fields', () => {
+    const all = em.orgNames().flatMap((org) => em.stacks(org).flatMap((s) => em.updates(org, s.projectName, s.stackName)));
+    assert.ok(all.length > 100);
+    const kinds = new Set(all.map((u) => u.info.kind));
+    for (const k of ['update', 'preview', 'refresh']) assert.ok(kinds.has(k), k);
+    assert.ok(all.some((u) => u.info.result === 'failed'));
+    for (const key of ['githubCommitInfo', 'policyPacks', 'requestedByToken'] as const) {
+      assert.ok(all.some((u) => u[key] !== undefined), `${key} present somewhere`);
+      assert.ok(all.some((u) => u[key] === undefined), `${key} absent somewhere`);
+    }
+    assert.ok(all.some((u) => u.info.resourceChanges === undefined) && all.some((u) => u.info.resourceChanges?.['same'] !== undefined));
+    for (const u of all) {
+      assert.match(u.updateID, /^[0-9a-f-]{36}$/);
+      assert.equal(u.info.environment['exec.kind'], 'cli');
+      assert.match(u.info.environment['git.head'] ?? '', /^[0-9a-f]{40}$/);
+      assert.ok(u.info.startTime > 1.7e9 && u.info.startTime < 1.75e9);
+      assert.equal(typeof u.requestedBy.githubLogin, 'string');
+      for (const value of Object.values(u.info.config)) {
+        if (value.secret) assert.match(value.string, /^v1:/);
+      }
+    }
+    assert.ok(all.some((u) => Object.values(u.info.config).some((v) => v.secret)));
+  });
+
+  void it('validates page and pageSize, and answers past the end with an empty page', async () => {
+    const stack = em.stacks('acme').find((s) => (s.lastUpdate ?? 0) > 0);
+    assert.ok(stack);
+    const base = `${updatesPath('acme', stack.projectName, stack.stackName)}?output-type=service`;
+    for (const page of ['0', '-1', 'abc', '1.5', '']) {
+      await expectError(em, `${base}&page=${page}&pageSize=10`, 400, "Invalid 'page' value.");
+    }
+    await expectError(em, `${base}&page=1&pageSize=0`, 400, "Invalid 'pageSize' value.");
+    const total = em.updates('acme', stack.projectName, stack.stackName).length;
+    const beyond = await getJson<UpdatesPage>(em, `${base}&page=99&pageSize=10`);
+    assert.deepEqual(beyond, { updates: [], itemsPerPage: 10, total });
+    const whole = await getJson<UpdatesPage>(em, base);
+    assert.equal(whole.updates.length, total);
+    assert.equal(whole.total, total);
+  });
+
+  void it('serves the legacy shape without output-type', async () => {
+    const stack = em.stacks('acme').find((s) => s.lastUpdate !== undefined);
+    assert.ok(stack);
+    const body = await getJson<{ updates: EmulatedUpdateInfo[] }>(em, updatesPath('acme', stack.projectName, stack.stackName));
+    const expected = em.updates('acme', stack.projectName, stack.stackName);
+    assert.deepEqual(Object.keys(body), ['updates']);
+    assert.deepEqual(
+      body.updates,
+      expected.map((u) => u.info),
+    );
+    assert.ok(body.updates.every((u) => !('updateID' in u) && !('requestedBy' in u)));
+  });
+
+  void it('pages members with a continuation token', async () => {
+    for (const org of em.orgNames()) {
+      const { members, pages } = await allMembers(em, org);
+      assert.equal(pages, 2); // 7 members, 5 per page
+      assert.deepEqual(members, em.members(org));
+      const logins = members.map((m) => m.user.githubLogin);
+      assert.equal(new Set(logins).size, logins.length);
+      const names = members.map((m) => m.user.name);
+      assert.ok(new Set(names).size < names.length, 'a display name is shared');
+      for (const m of members) assert.match(m.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+    await expectError(em, '/api/orgs/acme/members?type=backend&continuationToken=xyz', 400, 'Invalid continuation token');
+  });
+
+  void it('returns teams in one piece, 403 on a plan without teams', async () => {
+    const body = await getJson<{ teams: Array<{ name: string }> }>(em, '/api/orgs/acme/teams');
+    assert.deepEqual(Object.keys(body), ['teams']);
+    assert.equal(body.teams.length, 3);
+    assert.deepEqual(body.teams, em.teams('acme'));
+    await expectError(em, '/api/orgs/globex/teams', 403, 'Forbidden: teams are not available on this plan');
+  });
+
+  void it('gzips when asked and only then', async () => {
+    const path = '/api/user/stacks?organization=acme';
+    const auth = { Authorization: `token ${em.token}` };
+    const zipped = await rawGet(em.url + path, { ...auth, 'Accept-Encoding': 'gzip, deflate' });
+    assert.equal(zipped.status, 200);
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(zipped.headers['content-type'], 'application/json');
+    const viaGzip = JSON.parse(gunzipSync(zipped.body).toString('utf8')) as StacksPage;
+    const plain = await rawGet(em.url + path, auth);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.deepEqual(viaGzip, JSON.parse(plain.body.toString('utf8')));
+    assert.ok(zipped.body.length < plain.body.length);
+    // Error bodies are compressed too, and fetch decompresses transparently.
+    const err = await fetch(`${em.url}/api/user`, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(err.headers.get('content-encoding'), 'gzip');
+    assert.equal(((await err.json()) as { code: number }).code, 401);
+  });
+
+  void it('handles many concurrent keep-alive requests', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const res = await get(em, `/api/user/stacks?organization=acme&maxResults=${(i % 12) + 1}`);
+        const body = (await res.json()) as StacksPage;
+        return res.status === 200 && body.stacks.length === (i % 12) + 1;
+      }),
+    );
+    assert.ok(results.every(Boolean));
+  });
+});
+
+void describe('emulator: request log', () => {
+  void it('records decoded path, query and status of every request in order', async () => {
+    const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 3 });
+    try {
+      await (await get(em, '/api/user')).arrayBuffer();
+      em.resetRequests();
+      assert.deepEqual(em.requests, []);
+      await (await fetch(`${em.url}/api/user`)).arrayBuffer();
+      await (await get(em, '/api/user/stacks?organization=org-1&maxResults=2')).arrayBuffer();
+      await (await get(em, '/api/stacks/org-1/my%20proj/st%2Bx/updates?output-type=service&page=1&pageSize=10')).arrayBuffer();
+      await (await get(em, '/api/orgs/org-1/teams')).arrayBuffer();
+      assert.deepEqual(em.requests, [
+        { method: 'GET', path: '/api/user', query: {}, status: 401 },
+        { method: 'GET', path: '/api/user/stacks', query: { organization: 'org-1', maxResults: '2' }, status: 200 },
+        {
+          method: 'GET',
+          path: '/api/stacks/org-1/my proj/st+x/updates',
+          query: { 'output-type': 'service', page: '1', pageSize: '10' },
+          status: 404,
+        },
+        { method: 'GET', path: '/api/orgs/org-1/teams', query: {}, status: 200 },
+      ]);
+    } finally {
+      await em.close();
+    }
+  });
+});
+
+void describe('emulator: determinism', () => {
+  void it('produces the same data for the same seed and sizes, different data for another seed', async () => {
+    const opts = { orgs: 2, stacksPerOrg: 20, updatesPerStack: 30 };
+    const [a, b, c] = await Promise.all([
+      PulumiEmulator.start({ ...opts, seed: 7 }),
+      PulumiEmulator.start({ ...opts, seed: 7 }),
+      PulumiEmulator.start({ ...opts, seed: 8 }),
+    ]);
+    try {
+      const snapshot = (em: PulumiEmulator): unknown =>
+        em.orgNames().map((org) => ({
+          stacks: em.stacks(org),
+          updates: em.stacks(org).map((s) => em.updates(org, s.projectName, s.stackName)),
+          members: em.members(org),
+          teams: em.teams(org),
+        }));
+      assert.deepEqual(snapshot(a), snapshot(b));
+      assert.notDeepEqual(snapshot(a), snapshot(c));
+      const overHttp = async (em: PulumiEmulator): Promise<unknown> => {
+        const { stacks } = await allStacks(em, 'organization=org-2&maxResults=6');
+        const first = stacks[0];
+        assert.ok(first);
+        return { stacks, updates: await allUpdates(em, first, 7) };
+      };
+      assert.deepEqual(await overHttp(a), await overHttp(b));
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
+
+void describe('emulator: mutations', () => {
+  let em: PulumiEmulator;
+  before(async () => {
+    em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 8, updatesPerStack: 12 });
+  });
+  after(() => em.close());
+
+  const stackOverHttp = async (project: string, name: string): Promise<EmulatedStack | undefined> => {
+    const { stacks } = await allStacks(em, 'organization=acme&maxResults=3');
+    return stacks.find((s) => s.projectName === project && s.stackName === name);
+  };
+
+  void it('addUpdate appends a newest update and moves lastUpdate; finishUpdate does not', async () => {
+    const stack = em.stacks('acme').find((s) => s.lastUpdate !== undefined);
+    assert.ok(stack);
+    const { projectName: p, stackName: s } = stack;
+    const before = em.updates('acme', p, s);
+    const added = em.addUpdate('acme', p, s, { result: 'in-progress', kind: 'refresh' });
+    assert.equal(added.version, before.length + 1);
+    assert.equal(added.info.result, 'in-progress');
+    assert.equal(added.info.endTime, 0);
+    assert.equal(added.info.kind, 'refresh');
+    assert.ok(added.info.startTime > (stack.lastUpdate ?? 0));
+
+    const afterAdd = await stackOverHttp(p, s);
+    assert.equal(afterAdd?.lastUpdate, added.info.startTime);
+    const { updates } = await allUpdates(em, stack, 10);
+    assert.equal(updates.length, before.length + 1);
+    assert.deepEqual(updates[0], added);
+    assert.ok(updates.every((u) => u.latestVersion === added.version));
+    // Older updates are unchanged apart from latestVersion.
+    assert.deepEqual(
+      updates.slice(1).map((u) => ({ ...u, latestVersion: 0 })),
+      before.map((u) => ({ ...u, latestVersion: 0 })),
+    );
+
+    em.finishUpdate('acme', p, s, added.version, 'failed');
+    const afterFinish = await stackOverHttp(p, s);
+    assert.equal(afterFinish?.lastUpdate, added.info.startTime);
+    const newest = (await allUpdates(em, stack, 10)).updates[0];
+    assert.equal(newest?.info.result, 'failed');
+    assert.ok((newest?.info.endTime ?? 0) > added.info.startTime);
+
+    const explicit = em.addUpdate('acme', p, s, { startTime: 1_760_000_000 });
+    assert.equal(explicit.info.result, 'succeeded');
+    assert.equal(explicit.version, added.version + 1);
+    assert.equal((await stackOverHttp(p, s))?.lastUpdate, 1_760_000_000);
+    assert.ok(em.addUpdate('acme', p, s).info.startTime > 1_760_000_000, 'the clock never goes back');
+  });
+
+  void it('addStack adds a never-updated stack reachable by an encoded path', async () => {
+    const count = em.stacks('acme').length;
+    const added = em.addStack('acme', 'my project', 'feature/x');
+    assert.equal(added.lastUpdate, undefined);
+    const stacks = em.stacks('acme');
+    assert.equal(stacks.length, count + 1);
+    assert.deepEqual(stacks[stacks.length - 1], added);
+    assert.deepEqual(await stackOverHttp('my project', 'feature/x'), added);
+    em.resetRequests();
+    const body = await getJson<UpdatesPage>(em, `${updatesPath('acme', 'my project', 'feature/x')}?output-type=service&page=1&pageSize=10`);
+    assert.deepEqual(body, { updates: [], itemsPerPage: 10, total: 0 });
+    assert.equal(em.requests[0]?.path, '/api/stacks/acme/my project/feature/x/updates');
+    const first = em.addUpdate('acme', 'my project', 'feature/x');
+    assert.equal(first.version, 1);
+    assert.equal((await stackOverHttp('my project', 'feature/x'))?.lastUpdate, first.info.startTime);
+    assert.throws(() => em.addStack('acme', 'my project', 'feature/x'));
+    assert.throws(() => em.finishUpdate('acme', 'my project', 'feature/x', 5));
+  });
+});
+
+void describe('emulator: options', () => {
+  void it('applies latency before every response', async () => {
+    const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 2, latencyMs: 120 });
+    try {
+      const started = performance.now();
+      await (await get(em, '/api/user')).arrayBuffer();
+      await (await fetch(`${em.url}/api/user`)).arrayBuffer();
+      assert.ok(performance.now() - started >= 230);
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('honours the page size options', async () => {
+    const em = await PulumiEmulator.start({
+      orgs: 1,
+      stacksPerOrg: 10,
+      updatesPerStack: 9,
+      membersPerOrg: 7,
+      stacksDefaultPageSize: 3,
+      stacksMaxPageSize: 4,
+      updatesMaxPageSize: 4,
+      membersPageSize: 2,
+    });
+    try {
+      assert.equal((await allStacks(em, 'organization=org-1')).pages, 4);
+      assert.equal((await allStacks(em, 'organization=org-1&maxResults=100')).pages, 3);
+      const stack = em.stacks('org-1').find((s) => em.updates('org-1', s.projectName, s.stackName).length === 9);
+      assert.ok(stack);
+      const capped = await getJson<UpdatesPage>(em, `${updatesPath('org-1', stack.projectName, stack.stackName)}?output-type=service&page=1&pageSize=50`);
+      assert.equal(capped.itemsPerPage, 4);
+      assert.equal(capped.updates.length, 4);
+      assert.equal((await allUpdates(em, stack, 4)).updates.length, 9);
+      assert.equal((await allMembers(em, 'org-1')).pages, 4);
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('lets a beforeRoute hook answer or alter any response, logged as sent', async () => {
+    const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 2 });
+    try {
+      em.beforeRoute = async (ctx, next): Promise<EmulatorResponse> => {
+        if (ctx.query['fail'] === '1') return { status: 503, rawBody: '<html>unavailable</html>', headers: { 'Content-Type': 'text/html' } };
+        const res = await next();
+        return { ...res, headers: { ...res.headers, 'X-Hooked': String(ctx.sequence) } };
+      };
+      const failed = await get(em, '/api/user?fail=1');
+      assert.equal(failed.status, 503);
+      assert.equal(await failed.text(), '<html>unavailable</html>');
+      assert.ok(failed.headers.get('x-pulumi-request-id'));
+      const ok = await get(em, '/api/user');
+      assert.equal(ok.status, 200);
+      assert.ok(ok.headers.get('x-hooked'));
+      await ok.arrayBuffer();
+      assert.deepEqual(
+        em.requests.map((r) => r.status),
+        [503, 200],
+      );
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('starts a benchmark-sized model quickly and serves it', async () => {
+    const started = performance.now();
+    const em = await PulumiEmulator.start({ orgs: 3, stacksPerOrg: 1000, updatesPerStack: 100 });
+    const elapsed = performance.now() - started;
+    try {
+      assert.ok(elapsed < 1000, `startup took ${elapsed.toFixed(0)} ms`);
+      assert.equal(em.orgNames().reduce((n, org) => n + em.stacks(org).length, 0), 3000);
+      const { stacks, pages } = await allStacks(em, 'organization=org-3&maxResults=500');
+      assert.equal(stacks.length, 1000);
+      assert.equal(pages, 2);
+      const full = em.stacks('org-1').find((s) => em.updates('org-1', s.projectName, s.stackName).length === 100);
+      assert.ok(full);
+      const { updates, pages: updatePages } = await allUpdates(em, full, 10);
+      assert.equal(updates.length, 100);
+      assert.equal(updatePages, 10);
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('rejects invalid options', async () => {
+    await assert.rejects(PulumiEmulator.start({ orgs: ['a', 'a'] }), RangeError);
+    await assert.rejects(PulumiEmulator.start({ stacksPerOrg: -1 }), RangeError);
+    await assert.rejects(PulumiEmulator.start({ membersPageSize: 0 }), RangeError);
+  });
+});
