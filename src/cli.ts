@@ -105,7 +105,7 @@ function validateCombination(args: ParsedArgs): void {
   if (!args.about && !args.version && !args.help) need(args.config.length > 0, 'missing --config FILE (see --help)');
 }
 
-async function dispatch(rt: Runtime, args: ParsedArgs): Promise<number> {
+async function dispatch(rt: Runtime, args: ParsedArgs, signal: AbortSignal | undefined): Promise<number> {
   switch (args.verb) {
     case 'spec':
       return specCommand(rt);
@@ -114,13 +114,13 @@ async function dispatch(rt: Runtime, args: ParsedArgs): Promise<number> {
     case 'discover':
       return discoverCommand(rt, args.config);
     case 'read':
-      return readCommand(rt, { config: args.config, ...(args.catalog ? { catalog: args.catalog } : {}), ...(args.state ? { state: args.state } : {}) });
+      return readCommand(rt, { config: args.config, ...(args.catalog ? { catalog: args.catalog } : {}), ...(args.state ? { state: args.state } : {}) }, signal);
     case undefined:
       if (args.about) return aboutCommand(rt, args.format ?? 'markdown');
       if (args.discover) return discoverCommand(rt, args.config);
       {
         const catalog = args.catalog ?? args.properties;
-        return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}) });
+        return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}) }, signal);
       }
   }
 }
@@ -140,7 +140,8 @@ async function reportFailure(rt: Runtime, error: unknown): Promise<number> {
   return EXIT_FAILURE;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+/** `signal` is aborted on SIGTERM/SIGINT: a sync stops requesting and ends with a consistent state. */
+export async function main(argv: readonly string[], io: Io, signal?: AbortSignal): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
@@ -162,7 +163,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let code: number;
   try {
-    code = await dispatch(rt, args);
+    code = await dispatch(rt, args, signal);
   } catch (error) {
     code = await reportFailure(rt, error);
   }
@@ -179,6 +180,18 @@ function isEntryPoint(): boolean {
   }
 }
 
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    // A second signal means now.
+    if (controller.signal.aborted) process.exit(128 + (name === 'SIGINT' ? 2 : 15));
+    controller.abort(name);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return controller.signal;
+}
+
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, stopSignal());
 }

@@ -48,6 +48,13 @@ export class PagingError extends TapError {
   }
 }
 
+/** The sync was stopped before it finished (a signal, or a failure that makes going on pointless). */
+export class InterruptedError extends TapError {
+  constructor(message: string, failureType: FailureType = 'transient_error') {
+    super(message, failureType);
+  }
+}
+
 /** stdout was closed by the reader (EPIPE): nothing more can be delivered. */
 export class OutputClosedError extends TapError {
   constructor() {

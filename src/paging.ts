@@ -14,6 +14,8 @@ interface PagerState {
   readonly style: PagingStyle;
   readonly seenTokens: Set<string>;
   page: number;
+  /** The first item of the previous page: a server that ignores `page` sends it again. */
+  previousFirst?: string;
 }
 
 export function firstPageQuery(style: PagingStyle): Query {
@@ -53,6 +55,18 @@ export function nextPageQuery(state: PagerState, body: Record<string, unknown>, 
   return { page: state.page, pageSize };
 }
 
+function checkPageNumberProgress(state: PagerState, pageSize: number, total: unknown, items: unknown[], where: string): void {
+  if (typeof total === 'number' && items.length > 0 && (state.page - 1) * pageSize >= total) {
+    throw new PagingError(`${where}: page ${state.page} is past the total of ${total} items yet holds items; stopping to avoid reading forever`);
+  }
+  if (items.length === 0) return;
+  const first = JSON.stringify(items[0]);
+  if (state.page > 1 && first === state.previousFirst) {
+    throw new PagingError(`${where}: page ${state.page} repeats page ${state.page - 1} (the server ignores the page number); stopping to avoid reading forever`);
+  }
+  state.previousFirst = first;
+}
+
 export type FetchPage = (query: Query) => Promise<unknown>;
 
 /** Yields the items of each page in order; stop early by breaking out of the loop. */
@@ -67,6 +81,7 @@ export async function* paginate(fetchPage: FetchPage, itemsKey: string, style: P
     const record = body as Record<string, unknown>;
     const items = record[itemsKey] ?? [];
     if (!Array.isArray(items)) throw new PagingError(`${where}: '${itemsKey}' in the response is not an array`);
+    if (style.kind === 'page-number') checkPageNumberProgress(state, style.pageSize, record.total, items, where);
     query = nextPageQuery(state, record, items.length, where);
     yield items as unknown[];
   }

@@ -4,7 +4,7 @@
 const MASK = '****';
 
 // Anything shaped like a Pulumi access token is masked too, whoever's it is.
-const PULUMI_TOKEN = /\bpul-[0-9a-f]{16,}\b/gi;
+const PULUMI_TOKEN = /pul-[0-9a-f]{16,}/gi;
 
 export class Redactor {
   private needles: string[] = [];

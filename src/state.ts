@@ -2,7 +2,9 @@
 // each with its bookmark, the way the Meltano SDK writes partitioned state. Airbyte carries each
 // stream's object as `stream_state`; Singer carries all of them under `bookmarks`.
 import { ConfigError } from './errors.js';
-import type { Context } from './streams/types.js';
+import { STREAM_NAMES, type Context } from './streams/types.js';
+
+const KNOWN_STREAMS: ReadonlySet<string> = new Set(STREAM_NAMES);
 
 export interface PartitionState {
   context: Context;
@@ -120,6 +122,11 @@ export class StateStore {
   }
 
   private addStream(stream: string, value: unknown, where: string, keepUnknown: boolean): void {
+    // Another tool's or a retired stream's bookmark is none of this tap's business: keep it as it came.
+    if (!KNOWN_STREAMS.has(stream)) {
+      if (keepUnknown) this.untouched.set(stream, value);
+      return;
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${where}: expected an object`);
     const state = value as Record<string, unknown>;
     if (keepUnknown) this.untouched.set(stream, state);
@@ -149,12 +156,15 @@ export class StateStore {
   }
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
 /** Bookmarks are Unix seconds; an RFC 3339 string (from other tools) is accepted too. */
 function bookmarkValue(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.floor(value);
   if (typeof value === 'string') {
     if (/^\d+$/.test(value)) return Number(value);
-    const ms = Date.parse(value);
+    // Date.parse alone takes strings like 'Jan 5' or '-1' for dates: insist on RFC 3339.
+    const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
   }
   throw new ConfigError(`${where}: expected Unix seconds, got ${JSON.stringify(value)}`);

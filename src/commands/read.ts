@@ -15,7 +15,7 @@ export interface ReadArgs {
   state?: string;
 }
 
-export async function readCommand(rt: Runtime, args: ReadArgs): Promise<number> {
+export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSignal): Promise<number> {
   const started = Date.now();
   const config = await loadConfig(args.config, rt.env);
   rt.redactor.add(config.token);
@@ -24,32 +24,43 @@ export async function readCommand(rt: Runtime, args: ReadArgs): Promise<number> 
   if (selection.length === 0) rt.logger.warn('the catalog selects no stream: nothing to sync');
 
   const client = createClient(rt, config);
+  const airbyteWriter = rt.protocol === 'airbyte' ? new AirbyteWriter(rt.out, rt.logger) : undefined;
+  // The platform is told that a stream waiting on a rate limit is alive; the client logs the wait itself.
+  const rateLimited = (stream: string, delayMs: number) => airbyteWriter?.rateLimited(stream, Date.now() + delayMs);
   const checkpointMs = Number(rt.env.TAP_PULUMI_CLOUD_CHECKPOINT_INTERVAL_MS);
   const engine = new SyncEngine({
     config,
     selection,
     state,
     schemas: new SchemaRegistry(),
-    fetch: (path, query) => client.getJson(path, query),
+    fetch: (path, query, stream, requestSignal) =>
+      client.getJson(path, query, {
+        signal: requestSignal,
+        onRetry: (notice) => {
+          if (notice.status === 429) rateLimited(stream, notice.delayMs);
+        },
+      }),
+    ...(signal ? { signal } : {}),
     ...(Number.isFinite(checkpointMs) && checkpointMs >= 0 ? { checkpointIntervalMs: checkpointMs } : {}),
   });
   rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
 
-  if (rt.protocol === 'airbyte') {
-    const writer = new AirbyteWriter(rt.out, rt.logger);
-    for await (const event of engine.run()) await writer.write(event);
+  if (airbyteWriter) {
+    for await (const event of engine.run()) await airbyteWriter.write(event);
   } else {
     const writer = new SingerWriter(rt.out, rt.logger);
     for await (const event of engine.run()) await writer.write(event);
     await writer.finish(state);
   }
 
-  const { records, failedStreams, skippedPartitions } = engine.summary;
+  const { records, failedStreams, skippedPartitions, interruption } = engine.summary;
   const counts = selection.map((s) => `${s.name}=${records.get(s.name) ?? 0}`).join(' ');
   rt.logger.info(
-    `sync ${failedStreams.size > 0 ? 'finished with failures' : 'complete'}: records ${counts}; requests ${client.stats.requests}, retries ${client.stats.retries}, ` +
+    `sync ${interruption ? 'interrupted' : failedStreams.size > 0 ? 'finished with failures' : 'complete'}: records ${counts}; requests ${client.stats.requests}, retries ${client.stats.retries}, ` +
+      `rate-limit waits ${(client.stats.rateLimitWaitMs / 1000).toFixed(1)} s, ` +
       `stacks skipped as unchanged ${skippedPartitions}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
+  if (interruption) rt.logger.error(interruption.message);
   if (failedStreams.size > 0) {
     rt.logger.error(`streams that did not sync completely: ${[...failedStreams].join(', ')}`);
     return 1;

@@ -92,6 +92,10 @@ export interface EmulatorResponse {
   /** Sent as is instead of `body` (e.g. a proxy's HTML error page). */
   rawBody?: string | Buffer;
   headers?: Record<string, string>;
+  /** Waits this long before answering (a slow server). */
+  delayMs?: number;
+  /** Breaks the connection: `reset` before any byte, `truncate` halfway through the body. */
+  fault?: 'reset' | 'truncate';
 }
 
 /**
@@ -383,7 +387,12 @@ export class PulumiEmulator {
       body = await gzipAsync(body);
       gzipped = true;
     }
+    if (response.delayMs) await sleep(response.delayMs, undefined, { signal: this.shutdown.signal });
     if (res.destroyed) return;
+    if (response.fault === 'reset') {
+      res.socket?.resetAndDestroy();
+      return;
+    }
     res.statusCode = response.status;
     res.setHeader('X-Pulumi-Request-ID', requestId);
     if (contentType) res.setHeader('Content-Type', contentType);
@@ -391,6 +400,10 @@ export class PulumiEmulator {
     for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
     if (gzipped) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', body.length);
+    if (response.fault === 'truncate') {
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+      return;
+    }
     res.end(body);
   }
 

@@ -3,7 +3,7 @@
 // write as is: a checkpoint never covers a record that has not been yielded before it.
 import type { SelectedStream } from '../catalog.js';
 import type { TapConfig } from '../config.js';
-import { ApiError, messageOf } from '../errors.js';
+import { ApiError, InterruptedError, messageOf } from '../errors.js';
 import type { Query } from '../http/client.js';
 import { paginate } from '../paging.js';
 import type { JsonSchema, SchemaRegistry } from '../schemas.js';
@@ -13,7 +13,8 @@ import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from 
 import type { StreamStatus, SyncEvent } from './events.js';
 import { mergeBounded } from './merge.js';
 
-export type Fetch = (path: string, query: Query) => Promise<unknown>;
+/** Requests one page for a stream; the signal aborts it when the sync is stopped. */
+export type Fetch = (path: string, query: Query, stream: StreamName, signal: AbortSignal) => Promise<unknown>;
 
 export interface SyncOptions {
   config: TapConfig;
@@ -24,6 +25,8 @@ export interface SyncOptions {
   /** Minimum time between two checkpoints of a stream while its partitions complete. */
   checkpointIntervalMs?: number;
   now?: () => number;
+  /** Aborted on SIGTERM: no new request starts, and the run ends with a consistent state. */
+  signal?: AbortSignal;
 }
 
 type Def = StreamDefinition<AnyRecord>;
@@ -32,6 +35,8 @@ export interface SyncSummary {
   records: Map<StreamName, number>;
   failedStreams: Set<StreamName>;
   skippedPartitions: number;
+  /** Why the run stopped before its end, if it did. */
+  interruption?: InterruptedError;
 }
 
 export class SyncEngine {
@@ -43,24 +48,57 @@ export class SyncEngine {
   private lastCheckpoint = 0;
   private readonly now: () => number;
   private readonly checkpointIntervalMs: number;
+  /** Aborts in-flight requests when the run must stop (a signal, or a rejected token). */
+  private readonly stop = new AbortController();
 
   constructor(private readonly options: SyncOptions) {
     this.selected = new Map(options.selection.map((s) => [s.name, s]));
     this.now = options.now ?? Date.now;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 5000;
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.interrupt(new InterruptedError(`the sync was interrupted (${String(signal.reason ?? 'aborted')}) before it finished; the next sync resumes from the last state`));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  private interrupt(reason: InterruptedError): void {
+    this.summary.interruption ??= reason;
+    this.stop.abort(reason);
+  }
+
+  private get stopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  private fetch(def: Def, context: Context, query: Query): Promise<unknown> {
+    return this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query }, def.name, this.stop.signal);
   }
 
   async *run(): AsyncGenerator<SyncEvent> {
+    try {
+      yield* this.runFamilies();
+    } finally {
+      // The consumer may stop early (stdout closed): abort what is still in flight.
+      if (!this.stopped) this.stop.abort(new InterruptedError('the reader stopped'));
+    }
+  }
+
+  private async *runFamilies(): AsyncGenerator<SyncEvent> {
     for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
     for (const root of STREAMS.filter((def) => !def.parent)) {
       const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
       const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
-      if (family.length === 0) continue;
+      if (family.length === 0 || this.stopped) continue;
       for (const def of family) yield this.status(def, 'STARTED');
       for (const organization of this.options.config.organizations) {
+        if (this.stopped) break;
         yield* this.readOrganization(root, children, organization);
       }
       for (const def of family) {
+        const interruption = this.summary.interruption;
+        if (interruption && !this.summary.failedStreams.has(def.name)) yield this.failure(def, def.name, interruption);
         yield { kind: 'state', stream: def.name, state: this.options.state };
         this.dirty.delete(def.name);
         yield this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE');
@@ -101,14 +139,19 @@ export class SyncEngine {
       for await (const event of mergeBounded(partitions, this.options.config.maxConcurrency)) {
         yield* this.deliver(event);
       }
-      if (emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
+      // Only a complete listing may move the bookmark: stacks are not listed in time order.
+      if (!this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
         const previous = bookmark?.fromState ? bookmark.value : undefined;
         this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: Math.max(newest, previous ?? newest) });
         this.dirty.add(root.name);
       }
     } catch (error) {
-      // The organization's listing failed: the root stream and its children are incomplete for it.
-      for (const def of [...(emitRoot ? [root] : []), ...children]) yield this.failure(def, where, error);
+      if (error instanceof ApiError && error.status !== undefined && root.unavailableStatuses?.includes(error.status)) {
+        yield { kind: 'log', level: 'warn', message: `${where}: not available (${error.status}), as on plans without this feature; skipped. ${error.message}` };
+      } else if (!this.stopped) {
+        // The organization's listing failed: the root stream and its children are incomplete for it.
+        for (const def of [...(emitRoot ? [root] : []), ...children]) yield this.failure(def, where, error);
+      }
     }
     yield* this.checkpoint(true);
   }
@@ -117,10 +160,11 @@ export class SyncEngine {
   private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, seen: (key: number) => void): AsyncGenerator<AsyncIterable<SyncEvent>> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
-    const fetchPage = (query: Query) => this.options.fetch(root.path(context), { ...root.query?.(context, this.options.config), ...query });
+    const fetchPage = (query: Query) => this.fetch(root, context, query);
     const where = `${root.name} (organization ${organization})`;
     for await (const items of paginate(fetchPage, root.itemsKey, root.paging(this.options.config), where)) {
       for (const raw of items) {
+        if (this.stopped) return;
         const record = root.toRecord(raw, context);
         const key = root.replicationKey ? record[root.replicationKey] : undefined;
         if (typeof key === 'number') seen(key);
@@ -145,7 +189,7 @@ export class SyncEngine {
       return;
     }
     const where = `${def.name} (${Object.values(context).join('/')})`;
-    const fetchPage = (query: Query) => this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query });
+    const fetchPage = (query: Query) => this.fetch(def, context, query);
     const key = def.replicationKey;
     let newest: number | undefined;
     let oldestUnsettled: number | undefined;
@@ -153,6 +197,8 @@ export class SyncEngine {
     try {
       pages: for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where)) {
         for (const raw of items) {
+          // Stopped mid-history: this partition's bookmark stays where it was.
+          if (this.stopped) return;
           const record = def.toRecord(raw, context);
           const value = key ? record[key] : undefined;
           if (bookmark && typeof value === 'number' && value < bookmark.value) {
@@ -169,6 +215,7 @@ export class SyncEngine {
         }
       }
     } catch (error) {
+      if (this.stopped) return;
       if (def.missingMeansGone && error instanceof ApiError && error.status === 404) {
         yield { kind: 'log', level: 'warn', message: `${where}: not found any more (deleted since it was listed); skipped` };
         return;
@@ -190,6 +237,10 @@ export class SyncEngine {
 
   private failure(def: Def, where: string, error: unknown): SyncEvent {
     this.summary.failedStreams.add(def.name);
+    // A rejected token fails every request that follows: stop instead of failing each one.
+    if (error instanceof ApiError && error.status === 401 && !this.stopped) {
+      this.interrupt(new InterruptedError(`stopped: Pulumi Cloud rejected the access token (401); check 'token' or PULUMI_ACCESS_TOKEN`, 'config_error'));
+    }
     return { kind: 'error', stream: def.name, error, message: `${where}: ${messageOf(error)}` };
   }
 

@@ -2,6 +2,7 @@
 // one readable line. Everything that talks to the API goes through PulumiClient.getJson.
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import got, { RequestError, type Got } from 'got';
 import { ApiError, type FailureType } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,7 +20,7 @@ export interface HttpClientOptions {
   retryBaseMs?: number;
   /** Upper bound for any single wait, including a server's Retry-After. */
   retryMaxMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type Query = Record<string, string | number | undefined>;
@@ -27,20 +28,34 @@ export type Query = Record<string, string | number | undefined>;
 export interface HttpStats {
   requests: number;
   retries: number;
+  /** Milliseconds spent waiting after 429 answers. */
+  rateLimitWaitMs: number;
+}
+
+/** Told before each wait between attempts, so callers can show that the sync still lives. */
+export interface RetryNotice {
+  status: number | undefined;
+  delayMs: number;
+  attempt: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 
 export class PulumiClient {
-  readonly stats: HttpStats = { requests: 0, retries: 0 };
+  readonly stats: HttpStats = { requests: 0, retries: 0, rateLimitWaitMs: 0 };
   private readonly got: Got;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly options: HttpClientOptions) {
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, signal ? { signal } : {}));
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.got = got.extend({
       headers: {
@@ -62,7 +77,8 @@ export class PulumiClient {
   }
 
   /** GET a JSON document, retrying what is worth retrying; throws ApiError otherwise. */
-  async getJson<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+  async getJson<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<T> {
+    const { signal } = options;
     const url = new URL(this.options.baseUrl + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     const where = `GET ${path}`;
@@ -79,8 +95,10 @@ export class PulumiClient {
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       const delay = retryAfter === undefined ? jittered : Math.min(this.retryMaxMs, retryAfter);
       this.stats.retries++;
+      if (error.status === 429) this.stats.rateLimitWaitMs += delay;
       this.options.logger.warn(`${error.message} (attempt ${attempt} of ${this.options.maxAttempts}); retrying in ${(delay / 1000).toFixed(1)} s`);
-      await this.sleep(delay);
+      options.onRetry?.({ status: error.status, delayMs: delay, attempt });
+      await this.sleep(delay, signal);
     }
   }
 

@@ -23,6 +23,8 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
   if (!header) return undefined;
   const value = header.trim();
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // An HTTP date has a weekday or month name; Date.parse alone would take '-1' for a date.
+  if (!/[A-Za-z]{3}/.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -9,6 +9,8 @@ export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
   context: (organization) => ({ org_name: organization }),
   path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams`,
   itemsKey: 'teams',
+  // Plans below Enterprise have no teams: a sync of such an organization should not fail every day.
+  unavailableStatuses: [403, 404],
   // The service sends every team at once; a continuationToken is followed if one ever appears.
   paging: () => ({ kind: 'cursor' }),
   toRecord(raw, context) {

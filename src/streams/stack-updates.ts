@@ -1,5 +1,5 @@
 import type { StackUpdateRecord } from '../generated/records.js';
-import { asObject, bool, dataMap, int, snakeArray, snakeObject, str } from './fields.js';
+import { asObject, bool, dataMap, int, snakeObject, str } from './fields.js';
 import type { StreamDefinition } from './types.js';
 
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress']);
@@ -12,6 +12,18 @@ function configValue(raw: unknown): ConfigValue | null {
   if (!v) return null;
   const secret = bool(v.secret);
   return { string: secret ? null : str(v.string), secret, object: bool(v.object) };
+}
+
+/** A policy pack's `config` is keyed by policy names and user settings: kept as sent. */
+function policyPack(raw: unknown) {
+  const p = asObject(raw) ?? {};
+  return {
+    name: str(p.name),
+    display_name: str(p.displayName),
+    version: int(p.version),
+    version_tag: str(p.versionTag),
+    config: asObject(p.config),
+  };
 }
 
 export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
@@ -54,7 +66,7 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
       latest_version: int(element.latestVersion),
       requested_by: snakeObject(element.requestedBy),
       github_commit_info: snakeObject(element.githubCommitInfo),
-      policy_packs: snakeArray(element.policyPacks),
+      policy_packs: Array.isArray(element.policyPacks) ? element.policyPacks.map(policyPack) : null,
     };
   },
   isSettled: (record) => !UNFINISHED_RESULTS.has(record.result ?? ''),

@@ -45,4 +45,6 @@ export interface StreamDefinition<R extends AnyRecord = AnyRecord> {
   parentShowsChanges?(parentRecord: AnyRecord, bookmark: Bookmark): boolean;
   /** A 404 on a partition means its parent was deleted after it was listed: skip, do not fail. */
   readonly missingMeansGone?: boolean;
+  /** Statuses meaning the organization's plan lacks this feature: logged and skipped, not a failure. */
+  readonly unavailableStatuses?: readonly number[];
 }

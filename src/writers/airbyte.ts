@@ -32,6 +32,19 @@ export class AirbyteWriter {
     private readonly logger: Logger,
   ) {}
 
+  /** Out of band, while a request waits: the stream lives, held back by the API's rate limit. */
+  rateLimited(stream: string, quotaReset: number): void {
+    const message: AirbyteMessage = {
+      type: 'TRACE',
+      trace: {
+        type: 'STREAM_STATUS',
+        emitted_at: Date.now(),
+        stream_status: { stream_descriptor: { name: stream }, status: 'RUNNING', reasons: [{ type: 'RATE_LIMITED', rate_limited: { quota_reset: Math.round(quotaReset) } }] },
+      },
+    };
+    this.sink.writeNow(JSON.stringify(message));
+  }
+
   async message(message: AirbyteMessage): Promise<void> {
     await this.sink.write(JSON.stringify(message));
   }

@@ -1,9 +1,10 @@
 // Runs the built CLI as a user runs it (a child process), with files in a temporary folder.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import split2 from 'split2';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,4 +51,51 @@ export async function writeJson(dir: string, name: string, value: unknown): Prom
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(value));
   return path;
+}
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** stdout lines as they come. */
+  lines: AsyncIterable<string>;
+  /** Resolves when the process has exited, with everything it wrote. */
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI and hands over its stdout line by line, for tests that act mid-run (kill, signal). */
+export function startCli(args: readonly string[], options: RunOptions = {}): RunningCli {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TAP_PULUMI_CLOUD_RETRY_BASE_MS: '5' };
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const err: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const lineStream = child.stdout.pipe(split2());
+  lineStream.on('data', (line: string) => stdout.push(line));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const result = { code: code ?? (signal ? 128 : null), stdout: stdout.map((l) => `${l}\n`).join(''), stderr: Buffer.concat(err).toString('utf8') };
+      allOutputs.push(result);
+      resolve(result);
+    });
+  });
+  const lines: AsyncIterable<string> = {
+    async *[Symbol.asyncIterator]() {
+      let index = 0;
+      for (;;) {
+        while (index < stdout.length) yield stdout[index++] as string;
+        if (lineStream.readableEnded) return;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            lineStream.off('data', wake);
+            lineStream.off('end', wake);
+            resolve();
+          };
+          lineStream.once('data', wake);
+          lineStream.once('end', wake);
+        });
+      }
+    },
+  };
+  return { child, lines, done };
 }

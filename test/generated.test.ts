@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+
+import { catalogPath, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
+
+const STALE = 'is out of date: run `npm run generate` and commit the result';
+
+void describe('generated files', () => {
+  void it('src/generated/records.ts matches schemas/*.json', async () => {
+    assert.equal(await readFile(recordTypesPath, 'utf8'), await renderRecordTypes(), `src/generated/records.ts ${STALE}`);
+  });
+
+  void it('spec.json matches src/spec.ts', async () => {
+    assert.equal(await readFile(specPath, 'utf8'), renderSpec(), `spec.json ${STALE}`);
+  });
+
+  void it('catalog.json matches the stream definitions and schemas', async () => {
+    assert.equal(await readFile(catalogPath, 'utf8'), renderCatalog(), `catalog.json ${STALE}`);
+  });
+
+  void it('the generated files sit at the expected places', () => {
+    assert.match(recordTypesPath, /[\\/]src[\\/]generated[\\/]records\.ts$/);
+    assert.match(specPath, /[\\/]spec\.json$/);
+    assert.match(catalogPath, /[\\/]catalog\.json$/);
+    assert.ok(!/[\\/](src|scripts)[\\/]spec\.json$/.test(specPath));
+  });
+
+  void it('spec.json is the ConnectorSpecification with the config schema', async () => {
+    const spec = JSON.parse(await readFile(specPath, 'utf8')) as { documentationUrl?: unknown; connectionSpecification?: { required?: unknown; properties?: Record<string, unknown> } };
+    assert.equal(typeof spec.documentationUrl, 'string');
+    assert.deepEqual(spec.connectionSpecification?.required, ['organizations']);
+    assert.deepEqual(Object.keys(spec.connectionSpecification?.properties ?? {}), [
+      'token',
+      'organizations',
+      'start_date',
+      'base_url',
+      'page_size',
+      'max_concurrency',
+      'request_timeout_seconds',
+      'max_attempts',
+    ]);
+  });
+});

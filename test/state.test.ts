@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { ConfigError } from '../src/errors.js';
+import { contextKey, StateStore } from '../src/state.js';
+
+const acme = { org_name: 'acme' };
+const stackCtx = { org_name: 'acme', project_name: 'web', stack_name: 'prod' };
+
+function airbyteStream(name: string, streamState?: unknown): Record<string, unknown> {
+  return { type: 'STREAM', stream: { stream_descriptor: { name }, ...(streamState === undefined ? {} : { stream_state: streamState }) } };
+}
+
+/** Asserts a ConfigError whose message contains every fragment. */
+function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.equal(error.failureType, 'config_error');
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `'${error.message}' should contain '${fragment}'`);
+    return true;
+  });
+}
+
+void describe('StateStore.parse: empty inputs', () => {
+  for (const [label, input] of [
+    ['{}', {}],
+    ['[]', []],
+    ['null', null],
+    ['undefined', undefined],
+  ] as const) {
+    void it(`accepts ${label} as no state`, () => {
+      const store = StateStore.parse(input);
+      assert.equal(store.get('stacks', acme), undefined);
+      assert.deepEqual(store.streamState('stacks'), {});
+      assert.deepEqual(store.singerState(), { bookmarks: {} });
+    });
+  }
+});
+
+void describe('StateStore.parse: Singer state', () => {
+  void it('reads partitions under bookmarks', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 1700000000 }] },
+        stack_updates: {
+          partitions: [
+            { context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000100, unsettled: true },
+            { context: { ...stackCtx, stack_name: 'dev' }, replication_key: 'start_time', replication_key_value: 1700000200 },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(store.get('stacks', acme), { context: acme, replication_key: 'last_update', replication_key_value: 1700000000 });
+    assert.deepEqual(store.get('stack_updates', stackCtx), {
+      context: stackCtx,
+      replication_key: 'start_time',
+      replication_key_value: 1700000100,
+      unsettled: true,
+    });
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'dev' })?.replication_key_value, 1700000200);
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'dev' })?.unsettled, undefined);
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'other' }), undefined);
+    assert.equal(store.get('stacks', { org_name: 'other' }), undefined);
+  });
+
+  void it('matches contexts whatever the key order', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stack_updates: {
+          partitions: [{ context: { stack_name: 'prod', org_name: 'acme', project_name: 'web' }, replication_key: 'start_time', replication_key_value: 5 }],
+        },
+      },
+    });
+    assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, 5);
+    assert.equal(contextKey({ b: '1', a: '2' }), contextKey({ a: '2', b: '1' }));
+    assert.notEqual(contextKey({ a: '1' }), contextKey({ a: '2' }));
+  });
+
+  void it('reads a Singer state wrapped in singer_state', () => {
+    const store = StateStore.parse({
+      singer_state: { bookmarks: { stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 42 }] } } },
+    });
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 42);
+  });
+
+  void it('skips partitions without a bookmark value (from the start)', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: {
+          partitions: [
+            { context: acme },
+            { context: { org_name: 'other' }, replication_key: 'last_update', replication_key_value: null },
+          ],
+        },
+      },
+    });
+    assert.equal(store.get('stacks', acme), undefined);
+    assert.equal(store.get('stacks', { org_name: 'other' }), undefined);
+  });
+
+  void it('reads RFC 3339 bookmark values as Unix seconds', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: {
+          partitions: [
+            { context: acme, replication_key: 'last_update', replication_key_value: '2024-01-01T00:00:00Z' },
+            { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: '2024-01-01T02:00:00.900+02:00' },
+          ],
+        },
+      },
+    });
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 1704067200);
+    assert.equal(store.get('stacks', { org_name: 'b' })?.replication_key_value, 1704067200);
+  });
+
+  void it('reads numeric-string bookmark values and floors fractional numbers', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: {
+          partitions: [
+            { context: acme, replication_key: 'last_update', replication_key_value: '1700000000' },
+            { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: 1700000000.75 },
+          ],
+        },
+      },
+    });
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 1700000000);
+    assert.equal(store.get('stacks', { org_name: 'b' })?.replication_key_value, 1700000000);
+  });
+
+  void it('uses a stream-wide replication_key_value as the fallback for partitions without their own', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stack_updates: {
+          replication_key_value: 1600000000,
+          partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000000 }],
+        },
+      },
+    });
+    assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, 1700000000);
+    const other = { ...stackCtx, stack_name: 'dev' };
+    assert.deepEqual(store.get('stack_updates', other), { context: other, replication_key: '', replication_key_value: 1600000000 });
+    assert.equal(store.get('stacks', acme), undefined);
+    assert.deepEqual(store.streamState('stack_updates'), {
+      partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000000 }],
+      replication_key_value: 1600000000,
+    });
+  });
+
+  void it('accepts a stream-wide value given as RFC 3339', () => {
+    const store = StateStore.parse({ bookmarks: { stacks: { replication_key_value: '2024-01-01T00:00:00Z' } } });
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 1704067200);
+  });
+
+  void it('carries bookmarks of unknown streams over into singerState()', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        retired_stream: { partitions: [{ context: acme, replication_key: 'updated', replication_key_value: 5 }] },
+        other_tap_stream: { version: 3, last_record: 'abc', nested: { a: [1, 2] } },
+        stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 10 }] },
+      },
+    });
+    const state = store.singerState();
+    assert.deepEqual(Object.keys(state.bookmarks).sort(), ['other_tap_stream', 'retired_stream', 'stacks']);
+    assert.deepEqual(state.bookmarks.retired_stream, { partitions: [{ context: acme, replication_key: 'updated', replication_key_value: 5 }] });
+    assert.deepEqual(state.bookmarks.other_tap_stream, { version: 3, last_record: 'abc', nested: { a: [1, 2] } });
+    assert.deepEqual(state.bookmarks.stacks, { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 10 }] });
+  });
+
+  void it('keeps the bookmark of an unknown stream exactly as it came (not rewritten)', () => {
+    // "Bookmarks of streams this run does not touch, kept as they came": a stream this tap does not
+    // know is never touched, so its bookmark must come back byte for byte.
+    const foreign = { replication_key: 'updated_at', replication_key_value: '2024-01-01T00:00:00Z' };
+    const store = StateStore.parse({ bookmarks: { retired_stream: foreign } });
+    assert.deepEqual(store.singerState().bookmarks.retired_stream, foreign);
+  });
+
+  void it('does not reject the state because of an unknown stream bookmark in another format', () => {
+    const foreign = { replication_key: 'cursor', replication_key_value: 'opaque-cursor-abc' };
+    const store = StateStore.parse({ bookmarks: { retired_stream: foreign } });
+    assert.deepEqual(store.singerState().bookmarks.retired_stream, foreign);
+  });
+});
+
+void describe('StateStore.parse: Airbyte state', () => {
+  void it('reads an array of STREAM states', () => {
+    const store = StateStore.parse([
+      airbyteStream('stacks', { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 100 }] }),
+      airbyteStream('stack_updates', { partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 200, unsettled: true }] }),
+      airbyteStream('organization_members'),
+      airbyteStream('organization_teams', null),
+    ]);
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 100);
+    assert.equal(store.get('stack_updates', stackCtx)?.unsettled, true);
+    assert.deepEqual(store.streamState('organization_members'), {});
+    assert.deepEqual(store.streamState('organization_teams'), {});
+  });
+
+  void it('reads an array of whole STATE messages', () => {
+    const store = StateStore.parse([
+      { type: 'STATE', state: airbyteStream('stacks', { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 7 }] }) },
+      { type: 'STATE', state: airbyteStream('stack_updates', { replication_key_value: '8' }) },
+    ]);
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 7);
+    assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, 8);
+  });
+
+  void it('reads a single STREAM state object', () => {
+    const store = StateStore.parse(airbyteStream('stacks', { replication_key_value: 9 }));
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 9);
+  });
+
+  void it('does not carry Airbyte streams into singerState() as untouched bookmarks', () => {
+    const store = StateStore.parse([airbyteStream('some_other_stream', { a: 1 })]);
+    assert.deepEqual(store.singerState(), { bookmarks: {} });
+  });
+});
+
+void describe('StateStore.parse: errors', () => {
+  void it('rejects GLOBAL state', () => {
+    throwsConfig(() => StateStore.parse([{ type: 'GLOBAL', global: { shared_state: {}, stream_states: [] } }]), 'state[0]', 'GLOBAL state is not supported');
+  });
+
+  void it('rejects LEGACY state', () => {
+    throwsConfig(() => StateStore.parse([{ type: 'LEGACY', legacy: {} }]), 'state[0]', 'LEGACY state is not supported');
+  });
+
+  void it('rejects a GLOBAL state inside a STATE message, naming the path', () => {
+    throwsConfig(() => StateStore.parse([airbyteStream('stacks'), { type: 'STATE', state: { type: 'GLOBAL' } }]), 'state[1].state', 'GLOBAL');
+  });
+
+  void it('rejects untyped array items', () => {
+    throwsConfig(() => StateStore.parse([{ data: {} }]), 'state[0]', 'untyped state is not supported');
+    throwsConfig(() => StateStore.parse([5]), 'state[0]: expected an Airbyte state object');
+  });
+
+  void it('rejects a STREAM state without a stream name', () => {
+    throwsConfig(() => StateStore.parse([{ type: 'STREAM', stream: { stream_state: {} } }]), 'state[0].stream.stream_descriptor.name', 'expected a stream name');
+  });
+
+  void it('rejects a non-object', () => {
+    throwsConfig(() => StateStore.parse(5), 'state: expected a JSON object or array, got number');
+    throwsConfig(() => StateStore.parse('{}', 'state file'), 'state file: expected a JSON object or array, got string');
+  });
+
+  void it('rejects an object that is neither Singer nor Airbyte state', () => {
+    throwsConfig(() => StateStore.parse({ foo: 1 }), "state: expected a Singer state with 'bookmarks'");
+  });
+
+  void it('rejects bookmarks that are not an object', () => {
+    throwsConfig(() => StateStore.parse({ bookmarks: [] }), 'state.bookmarks: expected an object');
+    throwsConfig(() => StateStore.parse({ bookmarks: 'x' }), 'state.bookmarks: expected an object');
+    throwsConfig(() => StateStore.parse({ bookmarks: null }), 'state.bookmarks: expected an object');
+  });
+
+  void it('rejects a stream bookmark that is not an object', () => {
+    throwsConfig(() => StateStore.parse({ bookmarks: { stacks: 5 } }), 'state.bookmarks.stacks: expected an object');
+    throwsConfig(() => StateStore.parse([airbyteStream('stacks', [1])]), 'state[0].stream.stream_state: expected an object');
+  });
+
+  void it('rejects partitions that are not an array', () => {
+    throwsConfig(() => StateStore.parse({ bookmarks: { stacks: { partitions: {} } } }), 'state.bookmarks.stacks.partitions: expected an array');
+  });
+
+  void it('rejects a partition context with non-string values', () => {
+    throwsConfig(
+      () => StateStore.parse({ bookmarks: { stacks: { partitions: [{ context: { org_name: 5 }, replication_key_value: 1 }] } } }),
+      'state.bookmarks.stacks.partitions[0].context',
+      'expected an object of strings',
+    );
+    throwsConfig(
+      () => StateStore.parse({ bookmarks: { stacks: { partitions: [{ context: ['acme'], replication_key_value: 1 }] } } }),
+      'state.bookmarks.stacks.partitions[0].context',
+    );
+    throwsConfig(() => StateStore.parse({ bookmarks: { stacks: { partitions: [{ replication_key_value: 1 }] } } }), 'partitions[0].context');
+  });
+
+  void it('rejects a partition that is not an object', () => {
+    throwsConfig(() => StateStore.parse({ bookmarks: { stacks: { partitions: ['x'] } } }), 'state.bookmarks.stacks.partitions[0]: expected an object');
+  });
+
+  void it('rejects a non-numeric replication_key_value', () => {
+    throwsConfig(
+      () => StateStore.parse({ bookmarks: { stacks: { partitions: [{ context: acme, replication_key_value: 'yesterday' }] } } }),
+      'state.bookmarks.stacks.partitions[0].replication_key_value',
+      'expected Unix seconds, got "yesterday"',
+    );
+    throwsConfig(
+      () => StateStore.parse({ bookmarks: { stacks: { partitions: [{ context: acme, replication_key_value: true }] } } }),
+      'partitions[0].replication_key_value: expected Unix seconds, got true',
+    );
+    throwsConfig(() => StateStore.parse({ bookmarks: { stacks: { replication_key_value: {} } } }), 'state.bookmarks.stacks.replication_key_value: expected Unix seconds');
+    throwsConfig(
+      () => StateStore.parse([airbyteStream('stacks', { partitions: [{ context: acme, replication_key_value: 'abc' }] })]),
+      'state[0].stream.stream_state.partitions[0].replication_key_value',
+    );
+  });
+
+  void it('rejects a string bookmark that is neither Unix seconds nor RFC 3339 (no lenient date parsing)', () => {
+    // Date.parse in V8 reads 'Jan 5' as 2001-01-05 local time; a bookmark like that is garbage, not a date.
+    throwsConfig(
+      () => StateStore.parse({ bookmarks: { stacks: { partitions: [{ context: acme, replication_key_value: 'Jan 5' }] } } }),
+      'partitions[0].replication_key_value',
+      'expected Unix seconds',
+    );
+  });
+});
+
+void describe('StateStore: get/set/clear and outputs', () => {
+  void it('set then get and streamState', () => {
+    const store = new StateStore();
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 1 });
+    store.set('stacks', { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: 2 });
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 3 });
+    assert.equal(store.get('stacks', acme)?.replication_key_value, 3);
+    assert.deepEqual(store.streamState('stacks'), {
+      partitions: [
+        { context: acme, replication_key: 'last_update', replication_key_value: 3 },
+        { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: 2 },
+      ],
+    });
+  });
+
+  void it('set keeps the unsettled marker', () => {
+    const store = new StateStore();
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 5, unsettled: true });
+    assert.deepEqual(store.streamState('stack_updates'), {
+      partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 5, unsettled: true }],
+    });
+  });
+
+  void it('clear drops partitions, the stream-wide fallback and a carried Singer bookmark', () => {
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: { replication_key_value: 50, partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 100 }] },
+        organization_members: { something: 1 },
+        other: { x: 1 },
+      },
+    });
+    store.clear('stacks');
+    store.clear('organization_members');
+    assert.equal(store.get('stacks', acme), undefined);
+    assert.deepEqual(store.streamState('stacks'), {});
+    assert.deepEqual(store.singerState(), { bookmarks: { other: { x: 1 } } });
+  });
+
+  void it('singerState lists every stream with state under bookmarks', () => {
+    const store = new StateStore();
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 1 });
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 2 });
+    assert.deepEqual(store.singerState(), {
+      bookmarks: {
+        stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 1 }] },
+        stack_updates: { partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 2 }] },
+      },
+    });
+  });
+
+  void it('a Singer state written by singerState() parses back to the same state', () => {
+    const store = new StateStore();
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 11 });
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 22, unsettled: true });
+    const again = StateStore.parse(JSON.parse(JSON.stringify(store.singerState())));
+    assert.deepEqual(again.singerState(), store.singerState());
+    assert.deepEqual(again.get('stack_updates', stackCtx), store.get('stack_updates', stackCtx));
+  });
+
+  void it('an Airbyte stream state written by streamState() parses back', () => {
+    const store = new StateStore();
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 33 });
+    const again = StateStore.parse([airbyteStream('stack_updates', store.streamState('stack_updates'))]);
+    assert.deepEqual(again.streamState('stack_updates'), store.streamState('stack_updates'));
+  });
+
+  void it('a set partition replaces the carried Singer bookmark of that stream', () => {
+    const store = StateStore.parse({ bookmarks: { stacks: { foreign: true } } });
+    assert.deepEqual(store.singerState(), { bookmarks: { stacks: { foreign: true } } });
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 1 });
+    assert.deepEqual(store.singerState(), { bookmarks: { stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 1 }] } } });
+  });
+});
