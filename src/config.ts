@@ -17,6 +17,7 @@ export interface TapConfig {
   maxConcurrency: number;
   requestTimeoutMs: number;
   maxAttempts: number;
+  checkpointIntervalMs: number;
 }
 
 const validateConfig = createAjv().compile(connectionSpecification);
@@ -77,6 +78,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     max_concurrency?: number;
     request_timeout_seconds?: number;
     max_attempts?: number;
+    checkpoint_interval_seconds?: number;
   };
   if (!c.token) throw new ConfigError(`invalid config: 'token' is required (or set ${TOKEN_ENV})`);
   const p = connectionSpecification.properties;
@@ -89,6 +91,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     maxConcurrency: c.max_concurrency ?? p.max_concurrency.default,
     requestTimeoutMs: (c.request_timeout_seconds ?? p.request_timeout_seconds.default) * 1000,
     maxAttempts: c.max_attempts ?? p.max_attempts.default,
+    checkpointIntervalMs: (c.checkpoint_interval_seconds ?? p.checkpoint_interval_seconds.default) * 1000,
   };
 }
 

@@ -26,8 +26,17 @@ export class LineSink {
   async write(line: string): Promise<void> {
     if (this.isClosed) throw new OutputClosedError();
     if (!this.stream.write(this.redactor.redact(line) + '\n')) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      await this.drained();
       if (this.isClosed) throw new OutputClosedError();
+    }
+  }
+
+  /** Waits for the reader to catch up; an EPIPE while waiting counts as closed, not as a crash. */
+  private async drained(): Promise<void> {
+    try {
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    } catch (error) {
+      if (!this.isClosed) throw error;
     }
   }
 
@@ -40,6 +49,6 @@ export class LineSink {
   /** Resolves once everything written so far has been handed to the OS. */
   async flush(): Promise<void> {
     if (this.isClosed || this.stream.writableLength === 0) return;
-    await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    await this.drained();
   }
 }

@@ -77,6 +77,16 @@ export const connectionSpecification = {
       maximum: 600,
       order: 6,
     },
+    checkpoint_interval_seconds: {
+      type: 'number',
+      title: 'Checkpoint interval (seconds)',
+      description:
+        "Least time between two STATE messages while stacks' histories complete; 0 writes one after every stack. Every state holds a bookmark per stack, so with thousands of stacks a few seconds keeps the output small.",
+      default: 5,
+      minimum: 0,
+      maximum: 3600,
+      order: 8,
+    },
     max_attempts: {
       type: 'integer',
       title: 'Attempts per request',

@@ -39,6 +39,7 @@ void describe('parseConfig', () => {
       maxConcurrency: 8,
       requestTimeoutMs: 60_000,
       maxAttempts: 5,
+      checkpointIntervalMs: 5000,
     });
   });
 
@@ -53,6 +54,7 @@ void describe('parseConfig', () => {
         max_concurrency: 3,
         request_timeout_seconds: 10,
         max_attempts: 2,
+        checkpoint_interval_seconds: 0.5,
         unknown_extra: 'ignored',
       },
       {},
@@ -66,6 +68,7 @@ void describe('parseConfig', () => {
       maxConcurrency: 3,
       requestTimeoutMs: 10_000,
       maxAttempts: 2,
+      checkpointIntervalMs: 500,
     });
   });
 

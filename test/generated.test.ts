@@ -38,6 +38,7 @@ void describe('generated files', () => {
       'page_size',
       'max_concurrency',
       'request_timeout_seconds',
+      'checkpoint_interval_seconds',
       'max_attempts',
     ]);
   });

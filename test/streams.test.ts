@@ -19,6 +19,7 @@ const config: TapConfig = {
   maxConcurrency: 8,
   requestTimeoutMs: 60_000,
   maxAttempts: 5,
+  checkpointIntervalMs: 5000,
 };
 
 const schemas = new SchemaRegistry();

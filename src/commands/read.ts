@@ -27,7 +27,6 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   const airbyteWriter = rt.protocol === 'airbyte' ? new AirbyteWriter(rt.out, rt.logger) : undefined;
   // The platform is told that a stream waiting on a rate limit is alive; the client logs the wait itself.
   const rateLimited = (stream: string, delayMs: number) => airbyteWriter?.rateLimited(stream, Date.now() + delayMs);
-  const checkpointMs = Number(rt.env.TAP_PULUMI_CLOUD_CHECKPOINT_INTERVAL_MS);
   const engine = new SyncEngine({
     config,
     selection,
@@ -41,7 +40,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
         },
       }),
     ...(signal ? { signal } : {}),
-    ...(Number.isFinite(checkpointMs) && checkpointMs >= 0 ? { checkpointIntervalMs: checkpointMs } : {}),
+    checkpointIntervalMs: config.checkpointIntervalMs,
   });
   rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
 
