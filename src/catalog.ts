@@ -159,6 +159,10 @@ function parseSingerEntry(e: Record<string, unknown>, at: string): SelectedStrea
   if (syncMode === 'incremental' && !def.replicationKey) {
     throw new ConfigError(`${at}: stream '${def.name}' supports only FULL_TABLE replication`);
   }
+  const replicationKey = streamMeta['replication-key'] ?? e.replication_key;
+  if (syncMode === 'incremental' && replicationKey !== undefined && replicationKey !== null && replicationKey !== def.replicationKey) {
+    throw new ConfigError(`${at}: stream '${def.name}' replicates by '${String(def.replicationKey)}', not ${JSON.stringify(replicationKey)}`);
+  }
   const mandatory = new Set<string>([...def.keyProperties, ...(def.replicationKey ? [def.replicationKey] : [])]);
   const excludedProperties = new Set<string>();
   for (const m of metadata) {

@@ -131,8 +131,10 @@ async function reportFailure(rt: Runtime, error: unknown): Promise<number> {
     return EXIT_FAILURE;
   }
   const message = error instanceof TapError ? error.message : `unexpected error: ${messageOf(error)}`;
-  if (rt.protocol === 'airbyte') {
+  if (rt.protocol === 'airbyte' && !rt.out.isClosed) {
     await rt.out.write(JSON.stringify(airbyteErrorTrace(message, error, { debug: rt.debug })));
+  } else if (rt.protocol === 'airbyte') {
+    rt.err.writeNow(`${PACKAGE_NAME}: ${message}`);
   } else {
     rt.logger.error(message);
   }
@@ -148,6 +150,10 @@ export async function main(argv: readonly string[], io: Io, signal?: AbortSignal
     validateCombination(args);
   } catch (error) {
     const rt = createRuntime(io, 'singer', false);
+    // Under an Airbyte verb the platform reads stdout only: tell it there too.
+    if ((AIRBYTE_VERBS as readonly string[]).includes(argv[0] ?? '')) {
+      rt.out.writeNow(JSON.stringify(airbyteErrorTrace(`invalid arguments: ${messageOf(error)}`, error, { failureType: 'config_error', debug: false })));
+    }
     rt.err.writeNow(`${PACKAGE_NAME}: ${messageOf(error)}\n${USAGE.replaceAll('$0', PACKAGE_NAME)}\nRun '${PACKAGE_NAME} --help' for every option.`);
     return EXIT_USAGE;
   }
@@ -167,7 +173,7 @@ export async function main(argv: readonly string[], io: Io, signal?: AbortSignal
   } catch (error) {
     code = await reportFailure(rt, error);
   }
-  await rt.out.flush();
+  await Promise.all([rt.out.flush(), rt.err.flush()]);
   return code;
 }
 

@@ -68,9 +68,12 @@ export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEn
 export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): TapConfig {
   const withToken = { ...raw };
   if (withToken.token === undefined && env[TOKEN_ENV]) withToken.token = env[TOKEN_ENV];
-  if (!validateConfig(withToken)) throw new ConfigError(`invalid config: ${describeAjvErrors(validateConfig)}`);
+  if (!validateConfig(withToken)) {
+    const problems = describeAjvErrors(validateConfig).replace("'token' is required", `'token' is required (or set ${TOKEN_ENV})`);
+    throw new ConfigError(`invalid config: ${problems}`);
+  }
   const c = withToken as {
-    token?: string;
+    token: string;
     organizations: string[];
     start_date?: string;
     base_url?: string;
@@ -80,12 +83,15 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     max_attempts?: number;
     checkpoint_interval_seconds?: number;
   };
-  if (!c.token) throw new ConfigError(`invalid config: 'token' is required (or set ${TOKEN_ENV})`);
+  const startDate = c.start_date === undefined ? undefined : Date.parse(c.start_date);
+  if (c.start_date !== undefined && (startDate === undefined || Number.isNaN(startDate) || !isCalendarDate(c.start_date))) {
+    throw new ConfigError(`invalid config: 'start_date' is not a real date: ${c.start_date}`);
+  }
   const p = connectionSpecification.properties;
   return {
     token: c.token,
     organizations: c.organizations,
-    startDate: c.start_date === undefined ? undefined : Math.floor(Date.parse(c.start_date) / 1000),
+    startDate: startDate === undefined ? undefined : Math.floor(startDate / 1000),
     baseUrl: checkBaseUrl(c.base_url ?? DEFAULT_BASE_URL),
     pageSize: c.page_size ?? p.page_size.default,
     maxConcurrency: c.max_concurrency ?? p.max_concurrency.default,
@@ -93,6 +99,13 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     maxAttempts: c.max_attempts ?? p.max_attempts.default,
     checkpointIntervalMs: (c.checkpoint_interval_seconds ?? p.checkpoint_interval_seconds.default) * 1000,
   };
+}
+
+/** Date.parse rolls 2024-02-30 over to March: check the day exists. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** The token must not travel in clear text, except to this machine (tests, local proxies). */

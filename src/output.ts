@@ -1,20 +1,29 @@
-// The one place that writes protocol lines: it redacts, respects backpressure, and turns a closed
-// reader (EPIPE) into a typed error instead of a crash.
+// The one place that writes protocol lines: it redacts, batches lines into large writes (one write
+// per line costs a system call each on a pipe), respects backpressure, and turns a closed reader
+// (EPIPE) into a typed error instead of a crash.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { OutputClosedError } from './errors.js';
 import type { Redactor } from './redact.js';
 
+/** Characters gathered before a write; the event loop going idle also flushes. */
+const BATCH_CHARS = 64 * 1024;
+
 export class LineSink {
   private closed = false;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private flushScheduled = false;
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly stream: Writable,
     private readonly redactor: Redactor,
   ) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.closed = true;
-      else throw error;
+    // Whatever breaks the stream (EPIPE, a destroyed socket, a full disk), nothing more can be written:
+    // the next write throws OutputClosedError, which ends the run with one line instead of a crash.
+    stream.on('error', () => {
+      this.closed = true;
     });
   }
 
@@ -22,13 +31,64 @@ export class LineSink {
     return this.closed || this.stream.destroyed;
   }
 
-  /** Writes one line and waits while the reader is slower than the tap. */
-  async write(line: string): Promise<void> {
+  /**
+   * Queues one line. Returns a promise only when the reader is behind: await it, and the tap slows
+   * down to the reader's pace; otherwise returns nothing, so the hot path allocates no promise.
+   */
+  write(line: string): void | Promise<void> {
     if (this.isClosed) throw new OutputClosedError();
-    if (!this.stream.write(this.redactor.redact(line) + '\n')) {
-      await this.drained();
-      if (this.isClosed) throw new OutputClosedError();
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.stream.writableNeedDrain) return this.waitForDrain();
+    if (this.pendingChars >= BATCH_CHARS) {
+      this.writePending();
+      if (this.stream.writableNeedDrain) return this.waitForDrain();
+      return;
     }
+    this.scheduleFlush();
+  }
+
+  /** For rare lines (logs) written from synchronous code: queued in order with the rest, no wait. */
+  writeNow(line: string): void {
+    if (this.isClosed) return;
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    this.scheduleFlush();
+  }
+
+  /** Resolves once everything written so far has been handed to the OS. */
+  async flush(): Promise<void> {
+    this.writePending();
+    while (!this.isClosed && this.stream.writableLength > 0) await this.drained();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      // A full stream takes no more: the lines wait for the drain.
+      if (this.stream.writableNeedDrain) void this.waitForDrain().catch(() => undefined);
+      else this.writePending();
+    });
+  }
+
+  private writePending(): void {
+    if (this.pending.length === 0 || this.isClosed) return;
+    const chunk = this.redactor.redact(this.pending.join('\n') + '\n');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.stream.write(chunk);
+  }
+
+  /** One wait shared by every caller while the stream is full. */
+  private waitForDrain(): Promise<void> {
+    this.draining ??= this.drained().then(() => {
+      this.draining = undefined;
+      if (this.isClosed) throw new OutputClosedError();
+      this.writePending();
+    });
+    return this.draining;
   }
 
   /** Waits for the reader to catch up; an EPIPE while waiting counts as closed, not as a crash. */
@@ -38,17 +98,5 @@ export class LineSink {
     } catch (error) {
       if (!this.isClosed) throw error;
     }
-  }
-
-  /** For rare lines (logs) written from synchronous code: no wait, small and bounded in number. */
-  writeNow(line: string): void {
-    if (this.isClosed) return;
-    this.stream.write(this.redactor.redact(line) + '\n');
-  }
-
-  /** Resolves once everything written so far has been handed to the OS. */
-  async flush(): Promise<void> {
-    if (this.isClosed || this.stream.writableLength === 0) return;
-    await this.drained();
   }
 }

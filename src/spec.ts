@@ -8,7 +8,8 @@ export const connectionSpecification = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Pulumi Cloud Spec',
   type: 'object',
-  required: ['organizations'],
+  // The token is required; Singer and Meltano users may give it as PULUMI_ACCESS_TOKEN instead.
+  required: ['token', 'organizations'],
   additionalProperties: true,
   properties: {
     token: {
@@ -35,10 +36,10 @@ export const connectionSpecification = {
       type: 'string',
       title: 'Start date',
       description:
-        'RFC 3339 date-time. On a first sync, stacks last updated and updates started before it are not emitted.',
-      format: 'date-time',
-      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
-      examples: ['2024-01-01T00:00:00Z'],
+        'RFC 3339 date-time, or a date (midnight UTC). On a first sync, stacks last updated and updates started before it are not emitted.',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2}))?$',
+      pattern_descriptor: 'YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ',
+      examples: ['2024-01-01T00:00:00Z', '2024-01-01'],
       order: 2,
     },
     base_url: {

@@ -188,7 +188,8 @@ void describe('faults', () => {
       const result = await runCli(['read', '--config', await configFor(emulator, { token: 'pul-0000000000000000000000000000000000000000' }), '--catalog', catalog]);
       assert.equal(result.code, 1);
       assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ['stacks', 'stack_updates'], expectFailedStreams: ['stacks', 'stack_updates'] }), []);
-      assert.equal(emulator.requests.length, 1, 'no request after the first 401');
+      // The organizations' first requests go out together; none follows a 401.
+      assert.equal(emulator.requests.length, 2, 'no request after the first 401s');
       const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
       assert.ok(errors.length > 0 && errors.every((e) => e.failure_type === 'config_error'));
       assert.match(errors.map((e) => e.message).join('\n'), /401 Unauthorized: No credentials provided or are invalid/);
@@ -218,7 +219,7 @@ void describe('bad inputs: one line, a non-zero exit, no stack trace', () => {
   const cases: { name: string; files: (dir: string) => Promise<{ config?: string; catalog?: string; state?: string }>; message: RegExp }[] = [
     { name: 'config that is not JSON', files: async (dir) => ({ config: await writeText(dir, 'c.json', '{"organizations": [') }), message: /config file '.*c\.json' is not valid JSON/ },
     { name: 'a missing field', files: async (dir) => ({ config: await writeJson(dir, 'c.json', { token: 'pul-x' }) }), message: /invalid config: 'organizations' is required/ },
-    { name: 'a wrongly typed field', files: async (dir) => ({ config: await writeJson(dir, 'c.json', { organizations: ['a'], page_size: 'big' }) }), message: /invalid config: 'page_size' must be integer/ },
+    { name: 'a wrongly typed field', files: async (dir) => ({ config: await writeJson(dir, 'c.json', { token: 'pul-x', organizations: ['a'], page_size: 'big' }) }), message: /invalid config: 'page_size' must be integer/ },
     { name: 'an unreadable path', files: (dir) => Promise.resolve({ config: join(dir, 'nope.json') }), message: /cannot read config file '.*nope\.json': no such file/ },
     { name: 'a catalog that is not JSON', files: async (dir) => ({ catalog: await writeText(dir, 'cat.json', 'streams:') }), message: /catalog file '.*cat\.json' is not valid JSON/ },
     {

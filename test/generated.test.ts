@@ -29,7 +29,7 @@ void describe('generated files', () => {
   void it('spec.json is the ConnectorSpecification with the config schema', async () => {
     const spec = JSON.parse(await readFile(specPath, 'utf8')) as { documentationUrl?: unknown; connectionSpecification?: { required?: unknown; properties?: Record<string, unknown> } };
     assert.equal(typeof spec.documentationUrl, 'string');
-    assert.deepEqual(spec.connectionSpecification?.required, ['organizations']);
+    assert.deepEqual(spec.connectionSpecification?.required, ['token', 'organizations']);
     assert.deepEqual(Object.keys(spec.connectionSpecification?.properties ?? {}), [
       'token',
       'organizations',

@@ -44,21 +44,27 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   });
   rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
 
-  if (airbyteWriter) {
-    for await (const event of engine.run()) await airbyteWriter.write(event);
-  } else {
-    const writer = new SingerWriter(rt.out, rt.logger);
-    for await (const event of engine.run()) await writer.write(event);
-    await writer.finish(state);
+  const writer = airbyteWriter ?? new SingerWriter(rt.out, rt.logger);
+  for await (const batch of engine.run()) {
+    for (const event of batch) {
+      // A promise only when stdout is full: then the whole sync waits for the reader.
+      const waiting = writer.write(event);
+      if (waiting) await waiting;
+    }
   }
+  if (writer instanceof SingerWriter) await writer.finish(state);
 
   const { records, failedStreams, skippedPartitions, interruption } = engine.summary;
+  const usage = process.resourceUsage();
   const counts = selection.map((s) => `${s.name}=${records.get(s.name) ?? 0}`).join(' ');
   rt.logger.info(
     `sync ${interruption ? 'interrupted' : failedStreams.size > 0 ? 'finished with failures' : 'complete'}: records ${counts}; requests ${client.stats.requests}, retries ${client.stats.retries}, ` +
       `rate-limit waits ${(client.stats.rateLimitWaitMs / 1000).toFixed(1)} s, ` +
-      `stacks skipped as unchanged ${skippedPartitions}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `stacks skipped as unchanged ${skippedPartitions}; ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+      `cpu ${(usage.userCPUTime / 1e6).toFixed(2)} s user + ${(usage.systemCPUTime / 1e6).toFixed(2)} s system, peak rss ${(usage.maxRSS / 1024).toFixed(0)} MB`,
   );
+  const memory = process.memoryUsage();
+  rt.logger.debug(`memory: heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} of ${(memory.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(memory.external / 2 ** 20).toFixed(0)} MB, array buffers ${(memory.arrayBuffers / 2 ** 20).toFixed(0)} MB, rss ${(memory.rss / 2 ** 20).toFixed(0)} MB`);
   if (interruption) rt.logger.error(interruption.message);
   if (failedStreams.size > 0) {
     rt.logger.error(`streams that did not sync completely: ${[...failedStreams].join(', ')}`);

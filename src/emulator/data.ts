@@ -434,7 +434,8 @@ export class EmulatorModel {
   }
 
   private tick(): number {
-    this.clock += 60;
+    // Changes made during a test happen now, as on the real service; the clock never goes back.
+    this.clock = Math.max(this.clock + 60, Math.floor(Date.now() / 1000));
     return this.clock;
   }
 

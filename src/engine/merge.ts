@@ -1,4 +1,4 @@
-// Runs up to `limit` async iterables at once and yields their items as they come, taking new
+// Bounded concurrency. mergeBounded runs up to `limit` async iterables at once and yields their items as they come, taking new
 // sources lazily. Each source advances only when its previous item has been consumed, so memory is
 // bounded by `limit` items and a slow consumer slows every source down.
 
@@ -13,8 +13,8 @@ interface Task<T> {
   pending: Promise<Settled<T>>;
 }
 
-export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>>, limit: number): AsyncGenerator<T> {
-  const sourceIterator = sources[Symbol.asyncIterator]();
+export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> | Iterable<AsyncIterable<T>>, limit: number): AsyncGenerator<T> {
+  const sourceIterator = Symbol.asyncIterator in sources ? sources[Symbol.asyncIterator]() : toAsync(sources[Symbol.iterator]());
   const active = new Set<Task<T>>();
   let sourcePending: Promise<Settled<T>> | undefined;
   let sourceDone = false;
@@ -70,5 +70,50 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>>,
     // Stopped early (consumer broke out, or an error): close whatever still runs.
     await Promise.allSettled([...active].map(async (task) => task.iterator.return?.()));
     if (!sourceDone) await sourceIterator.return?.();
+  }
+}
+
+function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
+  return {
+    next: () => Promise.resolve(iterator.next()),
+    return: () => Promise.resolve(iterator.return?.() ?? { done: true, value: undefined }),
+  };
+}
+
+/** A counting semaphore: acquire() resolves with a release function once a slot is free. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const index = this.waiting.indexOf(grant);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        };
+        const grant = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(grant);
+      });
+    } else {
+      this.active++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so the count stays right.
+      if (next) next();
+      else this.active--;
+    };
   }
 }

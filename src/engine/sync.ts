@@ -11,7 +11,7 @@ import type { PartitionState, StateStore } from '../state.js';
 import { childrenOf, STREAMS } from '../streams/index.js';
 import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from '../streams/types.js';
 import type { StreamStatus, SyncEvent } from './events.js';
-import { mergeBounded } from './merge.js';
+import { Limiter, mergeBounded } from './merge.js';
 
 /** Requests one page for a stream; the signal aborts it when the sync is stopped. */
 export type Fetch = (path: string, query: Query, stream: StreamName, signal: AbortSignal) => Promise<unknown>;
@@ -31,6 +31,9 @@ export interface SyncOptions {
 
 type Def = StreamDefinition<AnyRecord>;
 
+/** How far the API's clock may be ahead of ours. */
+const CLOCK_MARGIN_SECONDS = 300;
+
 export interface SyncSummary {
   records: Map<StreamName, number>;
   failedStreams: Set<StreamName>;
@@ -45,16 +48,23 @@ export class SyncEngine {
   private readonly running = new Set<StreamName>();
   private readonly invalidReported = new Set<StreamName>();
   private readonly dirty = new Set<StreamName>();
+  /** Streams that have had at least one STATE. */
+  private readonly checkpointed = new Set<StreamName>();
+  /** Streams with records written after their last STATE. */
+  private readonly recordsSinceState = new Set<StreamName>();
   private lastCheckpoint = 0;
   private readonly now: () => number;
   private readonly checkpointIntervalMs: number;
   /** Aborts in-flight requests when the run must stop (a signal, or a rejected token). */
   private readonly stop = new AbortController();
+  /** At most max_concurrency requests in flight, across organizations and streams. */
+  private readonly requests: Limiter;
 
   constructor(private readonly options: SyncOptions) {
     this.selected = new Map(options.selection.map((s) => [s.name, s]));
     this.now = options.now ?? Date.now;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 5000;
+    this.requests = new Limiter(options.config.maxConcurrency);
     const signal = options.signal;
     if (signal) {
       const onAbort = () => this.interrupt(new InterruptedError(`the sync was interrupted (${String(signal.reason ?? 'aborted')}) before it finished; the next sync resumes from the last state`));
@@ -72,11 +82,23 @@ export class SyncEngine {
     return this.stop.signal.aborted;
   }
 
-  private fetch(def: Def, context: Context, query: Query): Promise<unknown> {
-    return this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query }, def.name, this.stop.signal);
+  /** The configured stream a request serves: a parent read only for its children reports as a child. */
+  private reportedAs(def: Def): StreamName {
+    if (this.selected.has(def.name)) return def.name;
+    return childrenOf(def.name).find((child) => this.selected.has(child.name))?.name ?? def.name;
   }
 
-  async *run(): AsyncGenerator<SyncEvent> {
+  private async fetch(def: Def, context: Context, query: Query): Promise<unknown> {
+    const release = await this.requests.acquire(this.stop.signal);
+    try {
+      return await this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query }, this.reportedAs(def), this.stop.signal);
+    } finally {
+      release();
+    }
+  }
+
+  /** Events in batches (a page of records at a time): one async hop per batch, not per record. */
+  async *run(): AsyncGenerator<SyncEvent[]> {
     try {
       yield* this.runFamilies();
     } finally {
@@ -85,23 +107,25 @@ export class SyncEngine {
     }
   }
 
-  private async *runFamilies(): AsyncGenerator<SyncEvent> {
+  private async *runFamilies(): AsyncGenerator<SyncEvent[]> {
     for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
     for (const root of STREAMS.filter((def) => !def.parent)) {
       const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
       const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
       if (family.length === 0 || this.stopped) continue;
-      for (const def of family) yield this.status(def, 'STARTED');
-      for (const organization of this.options.config.organizations) {
-        if (this.stopped) break;
-        yield* this.readOrganization(root, children, organization);
-      }
+      yield family.map((def) => this.status(def, 'STARTED'));
+      // Organizations are read side by side; the request limiter keeps the total in flight bounded.
+      const organizations = this.options.config.organizations.map((organization) => this.readOrganization(root, children, organization));
+      for await (const batch of mergeBounded(organizations, organizations.length)) yield this.deliver(batch);
       for (const def of family) {
         const interruption = this.summary.interruption;
-        if (interruption && !this.summary.failedStreams.has(def.name)) yield this.failure(def, def.name, interruption);
-        yield { kind: 'state', stream: def.name, state: this.options.state };
+        const ending: SyncEvent[] = [];
+        if (interruption && !this.summary.failedStreams.has(def.name)) ending.push(this.failure(def, def.name, interruption));
+        // Every stream ends with a state after its last record, but not the same state twice in a row.
+        if (this.dirty.has(def.name) || !this.checkpointed.has(def.name) || this.recordsSinceState.has(def.name)) ending.push(this.stateEvent(def.name));
         this.dirty.delete(def.name);
-        yield this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE');
+        ending.push(this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE'));
+        yield ending;
       }
     }
   }
@@ -125,7 +149,7 @@ export class SyncEngine {
   }
 
   /** One organization of a root stream and, per root record, its selected child streams. */
-  private async *readOrganization(root: Def, children: Def[], organization: string): AsyncGenerator<SyncEvent> {
+  private async *readOrganization(root: Def, children: Def[], organization: string): AsyncGenerator<SyncEvent[]> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
     const bookmark = this.bookmark(root, context);
@@ -134,30 +158,32 @@ export class SyncEngine {
     const seen = (key: number) => {
       newest = newest === undefined ? key : Math.max(newest, key);
     };
+    // A stack listed early may be updated while later pages are read: the bookmark must not pass the
+    // listing's own start (less a margin for the server's clock), or that update would never be seen.
+    const listingStarted = Math.floor(this.now() / 1000) - CLOCK_MARGIN_SECONDS;
     try {
       const partitions = this.rootPartitions(root, children, organization, bookmark, seen);
-      for await (const event of mergeBounded(partitions, this.options.config.maxConcurrency)) {
-        yield* this.deliver(event);
-      }
+      yield* mergeBounded(partitions, this.options.config.maxConcurrency);
       // Only a complete listing may move the bookmark: stacks are not listed in time order.
       if (!this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
         const previous = bookmark?.fromState ? bookmark.value : undefined;
-        this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: Math.max(newest, previous ?? newest) });
+        const value = Math.max(Math.min(newest, listingStarted), previous ?? Number.MIN_SAFE_INTEGER);
+        this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: value });
         this.dirty.add(root.name);
       }
     } catch (error) {
       if (error instanceof ApiError && error.status !== undefined && root.unavailableStatuses?.includes(error.status)) {
-        yield { kind: 'log', level: 'warn', message: `${where}: not available (${error.status}), as on plans without this feature; skipped. ${error.message}` };
+        yield [{ kind: 'log', level: 'warn', message: `${where}: not available (${error.status}), as on plans without this feature; skipped. ${error.message}` }];
       } else if (!this.stopped) {
         // The organization's listing failed: the root stream and its children are incomplete for it.
-        for (const def of [...(emitRoot ? [root] : []), ...children]) yield this.failure(def, where, error);
+        yield [...(emitRoot ? [root] : []), ...children].map((def) => this.failure(def, where, error));
       }
     }
-    yield* this.checkpoint(true);
+    yield this.checkpoint(true);
   }
 
   /** One unit of work per root record: the record itself, then its children's partitions. */
-  private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, seen: (key: number) => void): AsyncGenerator<AsyncIterable<SyncEvent>> {
+  private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, seen: (key: number) => void): AsyncGenerator<AsyncIterable<SyncEvent[]>> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
     const fetchPage = (query: Query) => this.fetch(root, context, query);
@@ -176,12 +202,12 @@ export class SyncEngine {
     }
   }
 
-  private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent> {
-    yield* own;
+  private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
+    if (own.length > 0) yield own;
     for (const child of children) yield* this.readChildPartition(child, organization, parent);
   }
 
-  private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent> {
+  private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
     const context = def.context(organization, parent);
     const bookmark = this.bookmark(def, context);
     if (bookmark && def.parentShowsChanges && !def.parentShowsChanges(parent, bookmark)) {
@@ -195,14 +221,18 @@ export class SyncEngine {
     let oldestUnsettled: number | undefined;
     let sawUnsettled = false;
     try {
-      pages: for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where)) {
+      for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where)) {
+        // Stopped mid-history: this partition's bookmark stays where it was.
+        if (this.stopped) return;
+        const batch: SyncEvent[] = [];
+        let reachedBookmark = false;
         for (const raw of items) {
-          // Stopped mid-history: this partition's bookmark stays where it was.
-          if (this.stopped) return;
           const record = def.toRecord(raw, context);
           const value = key ? record[key] : undefined;
-          if (bookmark && typeof value === 'number' && value < bookmark.value) {
-            if (def.newestFirst) break pages;
+          // A record without a time yet (an update not started: 0) says nothing about where paging is.
+          if (bookmark && typeof value === 'number' && value > 0 && value < bookmark.value) {
+            reachedBookmark = def.newestFirst === true;
+            if (reachedBookmark) break;
             continue;
           }
           if (typeof value === 'number') newest = newest === undefined ? value : Math.max(newest, value);
@@ -211,16 +241,19 @@ export class SyncEngine {
             // An unfinished update that has not started has no time yet: it cannot hold the bookmark back.
             if (typeof value === 'number' && value > 0) oldestUnsettled = oldestUnsettled === undefined ? value : Math.min(oldestUnsettled, value);
           }
-          yield { kind: 'record', stream: def.name, record };
+          batch.push({ kind: 'record', stream: def.name, record });
         }
+        if (batch.length > 0) yield batch;
+        // Newest first: everything after the bookmark has been read; leaving the loop ends paging.
+        if (reachedBookmark) break;
       }
     } catch (error) {
       if (this.stopped) return;
       if (def.missingMeansGone && error instanceof ApiError && error.status === 404) {
-        yield { kind: 'log', level: 'warn', message: `${where}: not found any more (deleted since it was listed); skipped` };
+        yield [{ kind: 'log', level: 'warn', message: `${where}: not found any more (deleted since it was listed); skipped` }];
         return;
       }
-      yield this.failure(def, where, error);
+      yield [this.failure(def, where, error)];
       return;
     }
     if (!key || !this.isIncremental(def)) return;
@@ -244,40 +277,48 @@ export class SyncEngine {
     return { kind: 'error', stream: def.name, error, message: `${where}: ${messageOf(error)}` };
   }
 
-  /** The single exit of every event: statuses and validation happen here, in output order. */
-  private *deliver(event: SyncEvent): Generator<SyncEvent> {
-    if (event.kind === 'record') {
-      const def = STREAMS.find((s) => s.name === event.stream);
-      if (def && !this.running.has(def.name)) {
-        this.running.add(def.name);
-        yield this.status(def, 'RUNNING');
+  /** The single exit of every batch: statuses, validation and checkpoints happen here, in output order. */
+  private deliver(batch: SyncEvent[]): SyncEvent[] {
+    const out: SyncEvent[] = [];
+    for (const event of batch) {
+      if (event.kind !== 'record') {
+        out.push(event);
+        continue;
+      }
+      if (!this.running.has(event.stream)) {
+        this.running.add(event.stream);
+        const def = STREAMS.find((s) => s.name === event.stream);
+        if (def) out.push(this.status(def, 'RUNNING'));
       }
       this.summary.records.set(event.stream, (this.summary.records.get(event.stream) ?? 0) + 1);
+      this.recordsSinceState.add(event.stream);
       const validate = this.options.schemas.validator(event.stream);
       if (!validate(event.record) && !this.invalidReported.has(event.stream)) {
         this.invalidReported.add(event.stream);
         const problem = (validate.errors ?? []).map((e) => `${e.instancePath || '(record)'} ${e.message ?? ''}`).join('; ');
-        yield { kind: 'log', level: 'warn', message: `${event.stream}: a record does not match the stream's schema (${problem}); emitted as is, further mismatches not reported` };
+        out.push({ kind: 'log', level: 'warn', message: `${event.stream}: a record does not match the stream's schema (${problem}); emitted as is, further mismatches not reported` });
       }
       const excluded = this.selected.get(event.stream)?.excludedProperties;
-      if (excluded && excluded.size > 0) {
-        yield { ...event, record: Object.fromEntries(Object.entries(event.record).filter(([k]) => !excluded.has(k))) };
-      } else {
-        yield event;
-      }
-    } else {
-      yield event;
+      out.push(excluded && excluded.size > 0 ? { ...event, record: Object.fromEntries(Object.entries(event.record).filter(([k]) => !excluded.has(k))) } : event);
     }
-    yield* this.checkpoint(false);
+    out.push(...this.checkpoint(false));
+    return out;
   }
 
-  private *checkpoint(force: boolean): Generator<SyncEvent> {
-    if (this.dirty.size === 0) return;
+  private stateEvent(stream: StreamName): SyncEvent {
+    this.checkpointed.add(stream);
+    this.recordsSinceState.delete(stream);
+    return { kind: 'state', stream, state: this.options.state };
+  }
+
+  private checkpoint(force: boolean): SyncEvent[] {
+    if (this.dirty.size === 0) return [];
     const now = this.now();
-    if (!force && now - this.lastCheckpoint < this.checkpointIntervalMs) return;
+    if (!force && now - this.lastCheckpoint < this.checkpointIntervalMs) return [];
     this.lastCheckpoint = now;
-    for (const stream of [...this.dirty]) yield { kind: 'state', stream, state: this.options.state };
+    const states = [...this.dirty].map((stream) => this.stateEvent(stream));
     this.dirty.clear();
+    return states;
   }
 }
 

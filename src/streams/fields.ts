@@ -20,11 +20,20 @@ export function bool(value: unknown): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
 
+/** The API uses few distinct keys, and every record converts them: remember each conversion. */
+const snakeCache = new Map<string, string>();
+const SNAKE_CACHE_LIMIT = 10_000;
+
 export function camelToSnake(key: string): string {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
+  let snake = snakeCache.get(key);
+  if (snake === undefined) {
+    snake = key
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+      .toLowerCase();
+    if (snakeCache.size < SNAKE_CACHE_LIMIT) snakeCache.set(key, snake);
+  }
+  return snake;
 }
 
 /** Renames the API's own camelCase keys to snake_case, all the way down. Not for data maps. */

@@ -74,8 +74,8 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
     // An update was running last time: its row must be read again, finished.
     if (bookmark.unsettled) return true;
     const lastUpdate = int(stack.last_update);
-    // Without a last update time nothing can be concluded: read the history.
-    if (lastUpdate === null) return true;
+    // Without a last update time (or 0, as a queued update may show) nothing can be concluded: read.
+    if (lastUpdate === null || lastUpdate <= 0) return true;
     if (lastUpdate > bookmark.value) return true;
     if (lastUpdate < bookmark.value) return false;
     // The newest update is the one at the bookmark: already read, finished, unless the bookmark is start_date.

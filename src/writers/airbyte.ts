@@ -45,11 +45,11 @@ export class AirbyteWriter {
     this.sink.writeNow(JSON.stringify(message));
   }
 
-  async message(message: AirbyteMessage): Promise<void> {
-    await this.sink.write(JSON.stringify(message));
+  message(message: AirbyteMessage): void | Promise<void> {
+    return this.sink.write(JSON.stringify(message));
   }
 
-  async write(event: SyncEvent): Promise<void> {
+  write(event: SyncEvent): void | Promise<void> {
     switch (event.kind) {
       case 'record':
         this.sinceState.set(event.stream, (this.sinceState.get(event.stream) ?? 0) + 1);

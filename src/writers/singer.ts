@@ -15,11 +15,11 @@ export class SingerWriter {
     private readonly logger: Logger,
   ) {}
 
-  private async message(message: SingerMessage): Promise<void> {
-    await this.sink.write(JSON.stringify(message));
+  private message(message: SingerMessage): void | Promise<void> {
+    return this.sink.write(JSON.stringify(message));
   }
 
-  async write(event: SyncEvent): Promise<void> {
+  write(event: SyncEvent): void | Promise<void> {
     switch (event.kind) {
       case 'status':
         if (event.status !== 'STARTED') return;
