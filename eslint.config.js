@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts print their results.
+    files: ['scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },
