@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Docker image and runs test/docker.test.ts against it (after `npm ci`).
+# Builds the Docker image and runs test/docker/image.test.ts against it (after `npm ci`).
 # Uses the engine `docker` already reaches (left running); otherwise starts the stand-in engine
 # ($STANDIN_SCRIPT, default ../shared/tools/standin-node-image.sh) and stops it on exit.
 # No engine to be had: says so plainly and exits 0 (exits 1 with DOCKER_TEST_REQUIRED=1).
@@ -33,5 +33,5 @@ if [ "$(docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}
 else
   echo "docker: base image $base (as found or pulled by the engine)"
 fi
-DOCKER_TEST_REQUIRED=1 node --import tsx --test test/docker.test.ts
+DOCKER_TEST_REQUIRED=1 node --import tsx --test test/docker/image.test.ts
 echo "docker: image built and tested in ${SECONDS} s"

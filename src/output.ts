@@ -1,7 +1,6 @@
 // The one place that writes protocol lines: it redacts, batches lines into large writes (one write
 // per line costs a system call each on a pipe), respects backpressure, and turns a closed reader
 // (EPIPE) into a typed error instead of a crash.
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { OutputClosedError } from './errors.js';
 import type { Redactor } from './redact.js';
@@ -91,12 +90,19 @@ export class LineSink {
     return this.draining;
   }
 
-  /** Waits for the reader to catch up; an EPIPE while waiting counts as closed, not as a crash. */
-  private async drained(): Promise<void> {
-    try {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
-    } catch (error) {
-      if (!this.isClosed) throw error;
-    }
+  /** Waits for the reader to catch up; a broken stream ends the wait too (and marks the sink closed). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.isClosed) return resolve();
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
   }
 }

@@ -1,6 +1,7 @@
 // The protocol-neutral sync engine: reads the selected streams for every organization, applies
 // bookmarks, and yields records, state checkpoints, statuses and errors in an order that is safe to
 // write as is: a checkpoint never covers a record that has not been yielded before it.
+import { setMaxListeners } from 'node:events';
 import type { SelectedStream } from '../catalog.js';
 import type { TapConfig } from '../config.js';
 import { ApiError, InterruptedError, messageOf } from '../errors.js';
@@ -65,6 +66,8 @@ export class SyncEngine {
     this.now = options.now ?? Date.now;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 5000;
     this.requests = new Limiter(options.config.maxConcurrency);
+    // Every request in flight and every waiting one listens for the stop: many, by design.
+    setMaxListeners(0, this.stop.signal);
     const signal = options.signal;
     if (signal) {
       const onAbort = () => this.interrupt(new InterruptedError(`the sync was interrupted (${String(signal.reason ?? 'aborted')}) before it finished; the next sync resumes from the last state`));

@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { PulumiEmulator } from '../src/emulator/server.js';
-import { DOCUMENTATION_URL } from '../src/spec.js';
-import { REPO_ROOT, tempDir, writeJson, type CliResult } from './support/cli.js';
-import { assertValidAndUnique, counts, expectedCounts } from './support/expect.js';
-import { checkAirbyteOutput, parseLines, recordsByStream } from './support/protocol.js';
+import { PulumiEmulator } from '../../src/emulator/server.js';
+import { DOCUMENTATION_URL } from '../../src/spec.js';
+import { REPO_ROOT, tempDir, writeJson, type CliResult } from '../support/cli.js';
+import { assertValidAndUnique, counts, expectedCounts } from '../support/expect.js';
+import { checkAirbyteOutput, parseLines, recordsByStream } from '../support/protocol.js';
 
 const ALL = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];
 const IMAGE = 'source-pulumi-cloud:test';
