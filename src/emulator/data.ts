@@ -210,6 +210,8 @@ export interface ModelOptions {
   teamsPerOrg: number;
   seed: number;
   orgsWithoutTeams: string[];
+  /** Share of stacks whose newest update is still running (besides one per org). */
+  runningShare: number;
 }
 
 export interface StackModel {
@@ -508,7 +510,7 @@ export class EmulatorModel {
     else if (r < 0.18) count = rng.int(1, Math.max(1, Math.floor(n / 3)));
     else count = rng.int(Math.ceil(n * 0.6), n);
     if (index === 2 && n > 0) count = Math.max(count, 1);
-    const newestInProgress = count > 0 && (index === 2 || rng.chance(0.1));
+    const newestInProgress = count > 0 && (index === 2 || rng.chance(this.options.runningShare));
     const firstStart = FIRST_START_MIN + rng.int(0, FIRST_START_SPREAD);
     const step = count > 0 ? Math.max(4, Math.min(rng.int(3600, 259_200), Math.floor(HISTORY_SPAN / count))) : 3600;
     const id = rng.uuid();

@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** These orgs answer 403 on /teams (a plan without teams). */
   orgsWithoutTeams?: string[];
+  /** Share of stacks whose newest update is still running, default 0.1 (one per org always is). */
+  runningShare?: number;
   stacksDefaultPageSize?: number;
   stacksMaxPageSize?: number;
   updatesMaxPageSize?: number;
@@ -146,6 +148,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
     seed: count('seed', options.seed, 1),
     latencyMs: count('latencyMs', options.latencyMs, 0),
     orgsWithoutTeams: [...(options.orgsWithoutTeams ?? [])],
+    runningShare: options.runningShare ?? 0.1,
     stacksDefaultPageSize: count('stacksDefaultPageSize', options.stacksDefaultPageSize, 50, 1),
     stacksMaxPageSize: count('stacksMaxPageSize', options.stacksMaxPageSize, 500, 1),
     updatesMaxPageSize: count('updatesMaxPageSize', options.updatesMaxPageSize, 100, 1),
@@ -234,6 +237,7 @@ export class PulumiEmulator {
       teamsPerOrg: options.teamsPerOrg,
       seed: options.seed,
       orgsWithoutTeams: options.orgsWithoutTeams,
+      runningShare: options.runningShare,
     });
     this.server = createServer((req, res) => void this.handle(req, res));
     // Clients keep connections alive between pages; outlive their idle timeouts to avoid reset races.

@@ -263,7 +263,8 @@ export class SyncEngine {
     const previous = bookmark?.fromState ? bookmark.value : undefined;
     const candidates = [newest, previous].filter((v): v is number => v !== undefined);
     // The bookmark stops at the oldest unfinished update so the next sync reads it again, finished.
-    const value = oldestUnsettled ?? (candidates.length > 0 ? Math.max(...candidates) : undefined);
+    // An empty history is remembered as 0, so an unchanged never-updated stack is not asked again.
+    const value = oldestUnsettled ?? (candidates.length > 0 ? Math.max(...candidates) : sawUnsettled ? undefined : 0);
     if (value === undefined) return;
     const partition: PartitionState = { context, replication_key: key, replication_key_value: value };
     if (sawUnsettled) partition.unsettled = true;

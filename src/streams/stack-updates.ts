@@ -74,8 +74,9 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
     // An update was running last time: its row must be read again, finished.
     if (bookmark.unsettled) return true;
     const lastUpdate = int(stack.last_update);
-    // Without a last update time (or 0, as a queued update may show) nothing can be concluded: read.
-    if (lastUpdate === null || lastUpdate <= 0) return true;
+    // No last update time (or 0, as a queued update may show): unchanged only if the history was
+    // empty when last read; otherwise nothing can be concluded, so read.
+    if (lastUpdate === null || lastUpdate <= 0) return !(bookmark.fromState && bookmark.value === 0);
     if (lastUpdate > bookmark.value) return true;
     if (lastUpdate < bookmark.value) return false;
     // The newest update is the one at the bookmark: already read, finished, unless the bookmark is start_date.
