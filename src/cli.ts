@@ -35,6 +35,7 @@ interface ParsedArgs {
   discover: boolean;
   about: boolean;
   format: 'json' | 'markdown' | undefined;
+  test: 'all' | 'schema' | undefined;
   version: boolean;
   help: boolean;
   debug: boolean;
@@ -59,6 +60,7 @@ function parser(argv: readonly string[]) {
     .option('discover', { type: 'boolean', default: false, description: 'Singer: print the catalog' })
     .option('about', { type: 'boolean', default: false, description: 'Singer: describe the tap' })
     .option('format', { choices: ['json', 'markdown'] as const, description: 'with --about' })
+    .option('test', { type: 'string', description: "Singer: '--test' syncs one record per stream without state, '--test=schema' prints the schemas only" })
     .option('debug', { type: 'boolean', default: false, description: 'debug logging, with stack traces' })
     .option('version', { type: 'boolean', default: false, description: 'print the version' })
     .option('help', { alias: 'h', type: 'boolean', default: false, description: 'show this help' })
@@ -85,10 +87,18 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     discover: parsed.discover,
     about: parsed.about,
     format: parsed.format,
+    test: parseTestFlag(parsed.test),
     version: parsed.version,
     help: parsed.help,
     debug: parsed.debug,
   };
+}
+
+function parseTestFlag(value: string | undefined): 'all' | 'schema' | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === 'all') return 'all';
+  if (value === 'schema') return 'schema';
+  throw new UsageError(`--test takes 'all' or 'schema', not '${value}'`);
 }
 
 function validateCombination(args: ParsedArgs): void {
@@ -96,7 +106,7 @@ function validateCombination(args: ParsedArgs): void {
     if (!condition) throw new UsageError(message);
   };
   if (args.verb) {
-    need(!args.discover && !args.about, `--discover and --about are Singer flags; do not combine them with '${args.verb}'`);
+    need(!args.discover && !args.about && !args.test, `--discover, --about and --test are Singer flags; do not combine them with '${args.verb}'`);
     if (args.verb !== 'spec') need(args.config.length > 0, `'${args.verb}' needs --config FILE`);
     if (args.verb === 'read') need(args.catalog !== undefined, `'read' needs --catalog FILE`);
     return;
@@ -120,7 +130,7 @@ async function dispatch(rt: Runtime, args: ParsedArgs, signal: AbortSignal | und
       if (args.discover) return discoverCommand(rt, args.config);
       {
         const catalog = args.catalog ?? args.properties;
-        return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}) }, signal);
+        return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}), ...(args.test ? { test: args.test } : {}) }, signal);
       }
   }
 }

@@ -51,12 +51,38 @@ export function jsonErrorPosition(text: string, error: unknown): string {
   return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
 }
 
-/** Merges config files in order (later files win) and validates the result. */
+export const ENV_PREFIX = 'TAP_PULUMI_CLOUD_';
+/** `--config ENV` reads the settings from TAP_PULUMI_CLOUD_<SETTING>, as Meltano SDK taps do. */
+export const CONFIG_FROM_ENV = 'ENV';
+
+/** Settings from the environment, typed by the config schema: arrays as JSON or comma-separated. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(connectionSpecification.properties)) {
+    const text = env[ENV_PREFIX + name.toUpperCase()];
+    if (text === undefined || text === '') continue;
+    const type: string = property.type;
+    if (type === 'array') config[name] = text.trim().startsWith('[') ? parseEnvJson(name, text) : text.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (type === 'integer' || type === 'number') config[name] = /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+    else config[name] = text;
+  }
+  return config;
+}
+
+function parseEnvJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ConfigError(`${ENV_PREFIX}${name.toUpperCase()} is not a valid JSON array`);
+  }
+}
+
+/** Merges config files in order (later files win; `ENV` stands for the environment) and validates the result. */
 export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEnv): Promise<TapConfig> {
-  if (paths.length === 0) throw new ConfigError('no config given: pass --config FILE');
+  if (paths.length === 0) throw new ConfigError('no config given: pass --config FILE (or --config ENV)');
   let merged: Record<string, unknown> = {};
   for (const path of paths) {
-    const value = await readJsonFile(path, 'config');
+    const value = path === CONFIG_FROM_ENV ? configFromEnv(env) : await readJsonFile(path, 'config');
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigError(`config file '${path}' must hold a JSON object`);
     }

@@ -39,16 +39,27 @@ abstract class LevelledLogger implements Logger {
   }
 }
 
-/** Plain lines on stderr, as Singer taps log: `LEVEL message`. */
+export type LogFormat = 'text' | 'json';
+
+export function parseLogFormat(value: string | undefined): LogFormat {
+  return (value ?? '').trim().toLowerCase() === 'json' ? 'json' : 'text';
+}
+
+/** Lines on stderr, as Singer taps log: `LEVEL message`, or one JSON object per line on request. */
 export class StderrLogger extends LevelledLogger {
+  /** Set while a live progress line is on the terminal: each log line first erases it. */
+  clearLineFirst = false;
+
   constructor(
     level: LogLevel,
     private readonly sink: LineSink,
+    private readonly format: LogFormat = 'text',
   ) {
     super(level);
   }
   protected emit(level: LogLevel, message: string): void {
-    this.sink.writeNow(`${level.toUpperCase()} ${message}`);
+    const line = this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level, message }) : `${level.toUpperCase()} ${message}`;
+    this.sink.writeNow(this.clearLineFirst ? `\r\x1b[K${line}` : line);
   }
 }
 

@@ -71,7 +71,13 @@ function checkPageNumberProgress(state: PagerState, pageSize: number, total: unk
 export type FetchPage = (query: Query) => Promise<unknown>;
 
 /** Yields the items of each page in order; stop early by breaking out of the loop. */
-export async function* paginate(fetchPage: FetchPage, itemsKey: string, style: PagingStyle, where: string): AsyncGenerator<unknown[]> {
+export async function* paginate(
+  fetchPage: FetchPage,
+  itemsKey: string,
+  style: PagingStyle,
+  where: string,
+  onPage?: (body: Record<string, unknown>, page: number) => void,
+): AsyncGenerator<unknown[]> {
   const state: PagerState = { style, seenTokens: new Set(), page: 1 };
   let query: Query | undefined = firstPageQuery(style);
   while (query) {
@@ -83,6 +89,7 @@ export async function* paginate(fetchPage: FetchPage, itemsKey: string, style: P
     const items = record[itemsKey] ?? [];
     if (!Array.isArray(items)) throw new PagingError(`${where}: '${itemsKey}' in the response is not an array`);
     if (style.kind === 'page-number') checkPageNumberProgress(state, style.pageSize, record.total, items, where);
+    onPage?.(record, state.page);
     query = nextPageQuery(state, record, items.length, where);
     yield items as unknown[];
   }

@@ -1,7 +1,7 @@
 // What every command gets: the two output channels (redacted), a logger, and the process environment.
 import type { Writable } from 'node:stream';
 import { TOKEN_ENV } from './config.js';
-import { AirbyteLogger, parseLogLevel, StderrLogger, type Logger } from './logger.js';
+import { AirbyteLogger, parseLogFormat, parseLogLevel, StderrLogger, type Logger } from './logger.js';
 import { LineSink } from './output.js';
 import { Redactor } from './redact.js';
 
@@ -15,6 +15,8 @@ export interface Io {
 
 export interface Runtime {
   protocol: Protocol;
+  /** stderr itself, for the live progress line on a terminal. */
+  stderr: Writable;
   out: LineSink;
   err: LineSink;
   logger: Logger;
@@ -28,6 +30,6 @@ export function createRuntime(io: Io, protocol: Protocol, debugFlag: boolean): R
   const out = new LineSink(io.stdout, redactor);
   const err = new LineSink(io.stderr, redactor);
   const level = debugFlag ? 'debug' : parseLogLevel(io.env.LOG_LEVEL);
-  const logger = protocol === 'airbyte' ? new AirbyteLogger(level, out) : new StderrLogger(level, err);
-  return { protocol, out, err, logger, redactor, env: io.env, debug: level === 'debug' };
+  const logger = protocol === 'airbyte' ? new AirbyteLogger(level, out) : new StderrLogger(level, err, parseLogFormat(io.env.LOG_FORMAT));
+  return { protocol, stderr: io.stderr, out, err, logger, redactor, env: io.env, debug: level === 'debug' };
 }

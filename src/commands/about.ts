@@ -3,7 +3,7 @@ import type { Runtime } from '../runtime.js';
 import { connectionSpecification } from '../spec.js';
 import { STREAMS } from '../streams/index.js';
 
-export const CAPABILITIES = ['catalog', 'properties', 'discover', 'state', 'about'];
+export const CAPABILITIES = ['catalog', 'properties', 'discover', 'state', 'about', 'test'];
 
 export function aboutJson(): Record<string, unknown> {
   return {

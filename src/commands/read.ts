@@ -7,12 +7,17 @@ import { SchemaRegistry } from '../schemas.js';
 import { StateStore } from '../state.js';
 import { AirbyteWriter } from '../writers/airbyte.js';
 import { SingerWriter } from '../writers/singer.js';
+import { StderrLogger } from '../logger.js';
+import { SingerMetrics } from '../metrics.js';
+import { ProgressLine } from '../progress.js';
 import { createClient } from './client.js';
 
 export interface ReadArgs {
   config: readonly string[];
   catalog?: string;
   state?: string;
+  /** Singer `--test` (one record per stream, no state) or `--test=schema` (schemas only, no request). */
+  test?: 'all' | 'schema';
 }
 
 export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSignal): Promise<number> {
@@ -24,6 +29,9 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   if (selection.length === 0) rt.logger.warn('the catalog selects no stream: nothing to sync');
 
   const client = createClient(rt, config);
+  const metrics = rt.protocol === 'singer' ? new SingerMetrics(rt.logger) : undefined;
+  const progress = ProgressLine.forTerminal(rt.stderr);
+  if (progress && rt.logger instanceof StderrLogger) rt.logger.clearLineFirst = true;
   const airbyteWriter = rt.protocol === 'airbyte' ? new AirbyteWriter(rt.out, rt.logger) : undefined;
   // The platform is told that a stream waiting on a rate limit is alive; the client logs the wait itself.
   const rateLimited = (stream: string, delayMs: number) => airbyteWriter?.rateLimited(stream, Date.now() + delayMs);
@@ -32,27 +40,39 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     selection,
     state,
     schemas: new SchemaRegistry(),
-    fetch: (path, query, stream, requestSignal) =>
-      client.getJson(path, query, {
-        signal: requestSignal,
+    fetch: (request) =>
+      client.getJson(request.path, request.query, {
+        signal: request.signal,
         onRetry: (notice) => {
-          if (notice.status === 429) rateLimited(stream, notice.delayMs);
+          if (notice.status === 429) rateLimited(request.stream, notice.delayMs);
         },
+        onAttempt: (notice) => metrics?.request(request.endpoint, notice),
       }),
     ...(signal ? { signal } : {}),
+    ...(args.test === 'all' ? { recordLimit: 1 } : {}),
     checkpointIntervalMs: config.checkpointIntervalMs,
   });
-  rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
 
   const writer = airbyteWriter ?? new SingerWriter(rt.out, rt.logger);
+  if (args.test === 'schema') {
+    for (const event of engine.schemaEvents()) await writer.write(event);
+    return 0;
+  }
+  rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
+
   for await (const batch of engine.run()) {
     for (const event of batch) {
+      // A test run must not move bookmarks.
+      if (event.kind === 'state' && args.test) continue;
+      if (event.kind === 'status' && (event.status === 'COMPLETE' || event.status === 'INCOMPLETE')) metrics?.recordCount(event.stream, engine.summary.records.get(event.stream) ?? 0);
       // A promise only when stdout is full: then the whole sync waits for the reader.
       const waiting = writer.write(event);
       if (waiting) await waiting;
     }
+    progress?.update({ ...engine.summary, records: [...engine.summary.records.values()].reduce((a, b) => a + b, 0) });
   }
-  if (writer instanceof SingerWriter) await writer.finish(state);
+  progress?.clear();
+  if (writer instanceof SingerWriter && !args.test) await writer.finish(state);
 
   const { records, failedStreams, skippedPartitions, interruption } = engine.summary;
   const usage = process.resourceUsage();

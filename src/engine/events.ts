@@ -12,4 +12,6 @@ export type SyncEvent =
   /** The stream's bookmarks changed (or the stream ended): everything it covers has been emitted. */
   | { kind: 'state'; stream: StreamName; state: StateStore }
   | { kind: 'error'; stream: StreamName; error: unknown; message: string }
+  /** How many records the stream is expected to hold in all, as far as is known so far. */
+  | { kind: 'estimate'; stream: StreamName; rows: number }
   | { kind: 'log'; level: LogLevel; message: string };

@@ -14,8 +14,16 @@ import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from 
 import type { StreamStatus, SyncEvent } from './events.js';
 import { Limiter, mergeBounded } from './merge.js';
 
-/** Requests one page for a stream; the signal aborts it when the sync is stopped. */
-export type Fetch = (path: string, query: Query, stream: StreamName, signal: AbortSignal) => Promise<unknown>;
+/** One page to request: `stream` is the configured stream it serves; `signal` aborts it when the sync stops. */
+export interface PageRequest {
+  path: string;
+  query: Query;
+  stream: StreamName;
+  endpoint: string;
+  signal: AbortSignal;
+}
+
+export type Fetch = (request: PageRequest) => Promise<unknown>;
 
 export interface SyncOptions {
   config: TapConfig;
@@ -28,6 +36,8 @@ export interface SyncOptions {
   now?: () => number;
   /** Aborted on SIGTERM: no new request starts, and the run ends with a consistent state. */
   signal?: AbortSignal;
+  /** Singer `--test`: at most this many records per stream, and reading stops once each has them. */
+  recordLimit?: number;
 }
 
 type Def = StreamDefinition<AnyRecord>;
@@ -41,10 +51,17 @@ export interface SyncSummary {
   skippedPartitions: number;
   /** Why the run stopped before its end, if it did. */
   interruption?: InterruptedError;
+  /** Parent records (stacks) listed, and those whose child streams are done: for a progress line. */
+  parentsListed: number;
+  parentsDone: number;
 }
 
 export class SyncEngine {
-  readonly summary: SyncSummary = { records: new Map(), failedStreams: new Set(), skippedPartitions: 0 };
+  readonly summary: SyncSummary = { records: new Map(), failedStreams: new Set(), skippedPartitions: 0, parentsListed: 0, parentsDone: 0 };
+  /** Expected rows per stream: totals of histories read from the start, records of the others. */
+  private readonly estimates = new Map<StreamName, number>();
+  private readonly estimatesChanged = new Set<StreamName>();
+  private lastEstimate = 0;
   private readonly selected: Map<StreamName, SelectedStream>;
   private readonly running = new Set<StreamName>();
   private readonly invalidReported = new Set<StreamName>();
@@ -94,7 +111,13 @@ export class SyncEngine {
   private async fetch(def: Def, context: Context, query: Query): Promise<unknown> {
     const release = await this.requests.acquire(this.stop.signal);
     try {
-      return await this.options.fetch(def.path(context), { ...def.query?.(context, this.options.config), ...query }, this.reportedAs(def), this.stop.signal);
+      return await this.options.fetch({
+        path: def.path(context),
+        query: { ...def.query?.(context, this.options.config), ...query },
+        stream: this.reportedAs(def),
+        endpoint: def.endpoint,
+        signal: this.stop.signal,
+      });
     } finally {
       release();
     }
@@ -120,6 +143,7 @@ export class SyncEngine {
       // Organizations are read side by side; the request limiter keeps the total in flight bounded.
       const organizations = this.options.config.organizations.map((organization) => this.readOrganization(root, children, organization));
       for await (const batch of mergeBounded(organizations, organizations.length)) yield this.deliver(batch);
+      yield this.estimateEvents(true);
       for (const def of family) {
         const interruption = this.summary.interruption;
         const ending: SyncEvent[] = [];
@@ -131,6 +155,16 @@ export class SyncEngine {
         yield ending;
       }
     }
+  }
+
+  /** The STARTED status of every selected stream, whose schema a Singer `--test=schema` run prints. */
+  schemaEvents(): SyncEvent[] {
+    return STREAMS.filter((def) => this.selected.has(def.name)).map((def) => this.status(def, 'STARTED'));
+  }
+
+  private full(stream: StreamName): boolean {
+    const limit = this.options.recordLimit;
+    return limit !== undefined && (this.summary.records.get(stream) ?? 0) >= limit;
   }
 
   private status(def: Def, status: StreamStatus): SyncEvent {
@@ -191,9 +225,12 @@ export class SyncEngine {
     const emitRoot = this.selected.has(root.name);
     const fetchPage = (query: Query) => this.fetch(root, context, query);
     const where = `${root.name} (organization ${organization})`;
+    const everyoneFull = () => [...(emitRoot ? [root] : []), ...children].every((def) => this.full(def.name));
     for await (const items of paginate(fetchPage, root.itemsKey, root.paging(this.options.config), where)) {
+      if (everyoneFull()) return;
       for (const raw of items) {
         if (this.stopped) return;
+        this.summary.parentsListed++;
         const record = root.toRecord(raw, context);
         const key = root.replicationKey ? record[root.replicationKey] : undefined;
         if (typeof key === 'number') seen(key);
@@ -208,6 +245,7 @@ export class SyncEngine {
   private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
     if (own.length > 0) yield own;
     for (const child of children) yield* this.readChildPartition(child, organization, parent);
+    this.summary.parentsDone++;
   }
 
   private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
@@ -223,10 +261,15 @@ export class SyncEngine {
     let newest: number | undefined;
     let oldestUnsettled: number | undefined;
     let sawUnsettled = false;
+    let emitted = 0;
+    // A history read from its start adds its total to the estimate; one read from a bookmark, what it held.
+    const onPage = (body: Record<string, unknown>, page: number) => {
+      if (!bookmark && page === 1 && typeof body.total === 'number') this.estimate(def.name, body.total);
+    };
     try {
-      for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where)) {
+      for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where, onPage)) {
         // Stopped mid-history: this partition's bookmark stays where it was.
-        if (this.stopped) return;
+        if (this.stopped || this.full(def.name)) return;
         const batch: SyncEvent[] = [];
         let reachedBookmark = false;
         for (const raw of items) {
@@ -246,6 +289,7 @@ export class SyncEngine {
           }
           batch.push({ kind: 'record', stream: def.name, record });
         }
+        emitted += batch.length;
         if (batch.length > 0) yield batch;
         // Newest first: everything after the bookmark has been read; leaving the loop ends paging.
         if (reachedBookmark) break;
@@ -259,6 +303,7 @@ export class SyncEngine {
       yield [this.failure(def, where, error)];
       return;
     }
+    if (bookmark) this.estimate(def.name, emitted);
     if (!key || !this.isIncremental(def)) return;
     const previous = bookmark?.fromState ? bookmark.value : undefined;
     const candidates = [newest, previous].filter((v): v is number => v !== undefined);
@@ -270,6 +315,21 @@ export class SyncEngine {
     if (sawUnsettled) partition.unsettled = true;
     this.options.state.set(def.name, partition);
     this.dirty.add(def.name);
+  }
+
+  private estimate(stream: StreamName, rows: number): void {
+    this.estimates.set(stream, (this.estimates.get(stream) ?? 0) + rows);
+    this.estimatesChanged.add(stream);
+  }
+
+  /** At most one estimate per stream every two seconds: enough for a progress bar. */
+  private estimateEvents(force = false): SyncEvent[] {
+    const now = this.now();
+    if (this.estimatesChanged.size === 0 || (!force && now - this.lastEstimate < 2000)) return [];
+    this.lastEstimate = now;
+    const events = [...this.estimatesChanged].map((stream): SyncEvent => ({ kind: 'estimate', stream, rows: this.estimates.get(stream) ?? 0 }));
+    this.estimatesChanged.clear();
+    return events;
   }
 
   private failure(def: Def, where: string, error: unknown): SyncEvent {
@@ -289,6 +349,7 @@ export class SyncEngine {
         out.push(event);
         continue;
       }
+      if (this.full(event.stream)) continue;
       if (!this.running.has(event.stream)) {
         this.running.add(event.stream);
         const def = STREAMS.find((s) => s.name === event.stream);
@@ -305,7 +366,7 @@ export class SyncEngine {
       const excluded = this.selected.get(event.stream)?.excludedProperties;
       out.push(excluded && excluded.size > 0 ? { ...event, record: Object.fromEntries(Object.entries(event.record).filter(([k]) => !excluded.has(k))) } : event);
     }
-    out.push(...this.checkpoint(false));
+    out.push(...this.estimateEvents(), ...this.checkpoint(false));
     return out;
   }
 

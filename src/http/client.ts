@@ -39,9 +39,17 @@ export interface RetryNotice {
   attempt: number;
 }
 
+/** Told after every attempt, for request metrics. */
+export interface AttemptNotice {
+  status: number | undefined;
+  durationMs: number;
+  ok: boolean;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   onRetry?: (notice: RetryNotice) => void;
+  onAttempt?: (notice: AttemptNotice) => void;
 }
 
 
@@ -83,7 +91,9 @@ export class PulumiClient {
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     const where = `GET ${path}`;
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
       const outcome = await this.attempt<T>(url, where, signal);
+      options.onAttempt?.({ status: outcome.ok ? 200 : outcome.error.status, durationMs: performance.now() - started, ok: outcome.ok });
       if (outcome.ok) return outcome.body;
       const { error, retryAfter } = outcome;
       const retriable = error.failureType === 'transient_error';

@@ -6,6 +6,7 @@ export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
   name: 'organization_members',
   description: 'Members of each organization (GET /api/orgs/ORG/members?type=backend).',
   keyProperties: ['org_name', 'user_name'],
+  endpoint: '/api/orgs/{org}/members',
   context: (organization) => ({ org_name: organization }),
   path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/members`,
   query: () => ({ type: 'backend' }),

@@ -6,6 +6,7 @@ export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
   name: 'organization_teams',
   description: 'Teams of each organization (GET /api/orgs/ORG/teams); Enterprise and Business Critical plans only.',
   keyProperties: ['org_name', 'name'],
+  endpoint: '/api/orgs/{org}/teams',
   context: (organization) => ({ org_name: organization }),
   path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams`,
   itemsKey: 'teams',

@@ -32,6 +32,7 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
   keyProperties: ['org_name', 'project_name', 'stack_name', 'version'],
   replicationKey: 'start_time',
   parent: 'stacks',
+  endpoint: '/api/stacks/{org}/{project}/{stack}/updates',
   context: (organization, parent) => ({
     org_name: str(parent?.org_name) ?? organization,
     project_name: str(parent?.project_name) ?? '',

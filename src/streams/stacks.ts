@@ -7,6 +7,7 @@ export const stacks: StreamDefinition<StackRecord> = {
   description: 'Stacks of each organization (GET /api/user/stacks?organization=ORG).',
   keyProperties: ['org_name', 'project_name', 'stack_name'],
   replicationKey: 'last_update',
+  endpoint: '/api/user/stacks',
   context: (organization) => ({ org_name: organization }),
   path: () => '/api/user/stacks',
   query: (c) => ({ organization: c.org_name }),

@@ -32,6 +32,8 @@ export interface StreamDefinition<R extends AnyRecord = AnyRecord> {
   readonly parent?: StreamName;
   /** The partition context: from the organization for root streams, from the parent record otherwise. */
   context(organization: string, parentRecord?: AnyRecord): Context;
+  /** The path with placeholders, for metrics and docs. */
+  readonly endpoint: string;
   path(context: Context): string;
   query?(context: Context, config: TapConfig): Query;
   readonly itemsKey: string;

@@ -77,6 +77,8 @@ export class AirbyteWriter {
       case 'log':
         this.logger[event.level](event.message);
         return;
+      case 'estimate':
+        return this.message({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: event.stream, type: 'STREAM', row_estimate: event.rows } } });
     }
   }
 }

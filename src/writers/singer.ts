@@ -49,6 +49,9 @@ export class SingerWriter {
       case 'log':
         this.logger[event.level](event.message);
         return;
+      case 'estimate':
+        // Singer has no estimate message.
+        return;
     }
   }
 
