@@ -53,7 +53,7 @@ void describe('faults', () => {
       const logs = (parseLines(faulty.stdout) as { type: string; log?: { level: string; message: string } }[]).filter((m) => m.type === 'LOG').map((m) => m.log!);
       const retries = logs.filter((l) => /retrying in/.test(l.message));
       assert.ok(retries.length >= [...faults.log.injected.values()].reduce((a, b) => a + b, 0) * 0.9, 'nearly every fault is logged as a retry');
-      assert.ok(retries.some((l) => /GET \/api\/\S+ failed: 503 Service Unavailable \(request id [0-9a-f-]+\) \(attempt 1 of 4\)/.test(l.message)), 'status, request id and attempt are logged');
+      assert.ok(retries.some((l) => /GET \/api\/\S+ failed: 503 Service Unavailable \(request id [0-9a-f-]+\) \(attempt [1-3] of 4\)/.test(l.message)), 'status, request id and attempt are logged');
       assert.ok(retries.some((l) => /502 <html><body><h1>502 Bad Gateway<\/h1> <p>upstream error/.test(l.message)), 'a non-JSON error body is shown as short text');
       assert.ok(retries.some((l) => /timed out after 1 s/.test(l.message)));
       assert.ok(emulator.requests.length > cleanRequests * 2);
@@ -187,9 +187,10 @@ void describe('faults', () => {
     try {
       const result = await runCli(['read', '--config', await configFor(emulator, { token: 'pul-0000000000000000000000000000000000000000' }), '--catalog', catalog]);
       assert.equal(result.code, 1);
-      assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ['stacks', 'stack_updates'], expectFailedStreams: ['stacks', 'stack_updates'] }), []);
-      // The organizations' first requests go out together; none follows a 401.
-      assert.equal(emulator.requests.length, 2, 'no request after the first 401s');
+      assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ALL, expectFailedStreams: ALL }), []);
+      // Each stream family's first request per organization goes out together (at most 3 × 2); none follows a 401.
+      assert.ok(emulator.requests.length <= 6, `${emulator.requests.length} requests`);
+      assert.ok(emulator.requests.every((r) => r.status === 401));
       const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
       assert.ok(errors.length > 0 && errors.every((e) => e.failure_type === 'config_error'));
       assert.match(errors.map((e) => e.message).join('\n'), /401 Unauthorized: No credentials provided or are invalid/);
@@ -207,7 +208,8 @@ void describe('faults', () => {
       assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ALL, expectFailedStreams: failed }), []);
       const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
       assert.ok(errors.every((e) => e.failure_type === 'config_error'));
-      assert.match(errors[0]?.message ?? '', /stacks \(organization initech\): GET \/api\/user\/stacks failed: 404 Not Found: Organization 'initech' not found/);
+      // Families run side by side: the errors come in any order.
+      assert.ok(errors.some((e) => /^stacks \(organization initech\): GET \/api\/user\/stacks failed: 404 Not Found: Organization 'initech' not found/.test(e.message)));
       assert.deepEqual(counts(recordsByStream(result.stdout, 'airbyte')), { ...expectedCounts(emulator) });
     } finally {
       await emulator.close();

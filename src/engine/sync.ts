@@ -133,27 +133,34 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Stream families (a root stream with its children: stacks and stack_updates; members; teams) and
+   * organizations run side by side; the request limiter keeps the total in flight bounded.
+   */
   private async *runFamilies(): AsyncGenerator<SyncEvent[]> {
     for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
-    for (const root of STREAMS.filter((def) => !def.parent)) {
-      const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
-      const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
-      if (family.length === 0 || this.stopped) continue;
-      yield family.map((def) => this.status(def, 'STARTED'));
-      // Organizations are read side by side; the request limiter keeps the total in flight bounded.
-      const organizations = this.options.config.organizations.map((organization) => this.readOrganization(root, children, organization));
-      for await (const batch of mergeBounded(organizations, organizations.length)) yield this.deliver(batch);
-      yield this.estimateEvents(true);
-      for (const def of family) {
-        const interruption = this.summary.interruption;
-        const ending: SyncEvent[] = [];
-        if (interruption && !this.summary.failedStreams.has(def.name)) ending.push(this.failure(def, def.name, interruption));
-        // Every stream ends with a state after its last record, but not the same state twice in a row.
-        if (this.dirty.has(def.name) || !this.checkpointed.has(def.name) || this.recordsSinceState.has(def.name)) ending.push(this.stateEvent(def.name));
-        this.dirty.delete(def.name);
-        ending.push(this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE'));
-        yield ending;
-      }
+    const families = STREAMS.filter((def) => !def.parent).map((root) => this.runFamily(root));
+    // Every batch leaves through deliver, in output order, whichever family it comes from.
+    for await (const batch of mergeBounded(families, families.length)) yield this.deliver(batch);
+  }
+
+  private async *runFamily(root: Def): AsyncGenerator<SyncEvent[]> {
+    const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
+    const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
+    if (family.length === 0 || this.stopped) return;
+    yield family.map((def) => this.status(def, 'STARTED'));
+    const organizations = this.options.config.organizations.map((organization) => this.readOrganization(root, children, organization));
+    yield* mergeBounded(organizations, organizations.length);
+    yield this.estimateEvents(true);
+    for (const def of family) {
+      const interruption = this.summary.interruption;
+      const ending: SyncEvent[] = [];
+      if (interruption && !this.summary.failedStreams.has(def.name)) ending.push(this.failure(def, def.name, interruption));
+      // Every stream ends with a state after its last record, but not the same state twice in a row.
+      if (this.dirty.has(def.name) || !this.checkpointed.has(def.name) || this.recordsSinceState.has(def.name)) ending.push(this.stateEvent(def.name));
+      this.dirty.delete(def.name);
+      ending.push(this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE'));
+      yield ending;
     }
   }
 

@@ -67,3 +67,17 @@ export function dataMap<T>(value: unknown, convert: (inner: unknown) => T): Reco
   for (const [key, inner] of Object.entries(object)) out[key] = convert(inner);
   return out;
 }
+
+/**
+ * A data map whose values must all be of one kind: the parsed object itself when they already are
+ * (the usual case, and no copy on the hot path), a converted copy otherwise.
+ */
+export function uniformMap<T>(value: unknown, isKind: (inner: unknown) => inner is T, convert: (inner: unknown) => T | null): Record<string, T | null> | null {
+  const object = asObject(value);
+  if (!object) return null;
+  for (const key in object) if (!isKind(object[key])) return dataMap(object, convert);
+  return object as Record<string, T>;
+}
+
+export const isString = (v: unknown): v is string => typeof v === 'string';
+export const isInteger = (v: unknown): v is number => Number.isInteger(v);

@@ -1,5 +1,5 @@
 import type { StackUpdateRecord } from '../generated/records.js';
-import { asObject, bool, dataMap, int, snakeObject, str } from './fields.js';
+import { asObject, bool, dataMap, int, isInteger, isString, snakeObject, str, uniformMap } from './fields.js';
 import type { StreamDefinition } from './types.js';
 
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress']);
@@ -60,9 +60,9 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
       message: str(info.message),
       start_time: int(info.startTime),
       end_time: int(info.endTime),
-      environment: dataMap(info.environment, str),
+      environment: uniformMap(info.environment, isString, str),
       config: dataMap(info.config, configValue),
-      resource_changes: dataMap(info.resourceChanges, int),
+      resource_changes: uniformMap(info.resourceChanges, isInteger, int),
       resource_count: int(info.resourceCount),
       latest_version: int(element.latestVersion),
       requested_by: snakeObject(element.requestedBy),
