@@ -220,7 +220,7 @@ export class SyncEngine {
         yield [{ kind: 'log', level: 'warn', message: `${where}: not available (${error.status}), as on plans without this feature; skipped. ${error.message}` }];
       } else if (!this.stopped) {
         // The organization's listing failed: the root stream and its children are incomplete for it.
-        yield [...(emitRoot ? [root] : []), ...children].map((def) => this.failure(def, where, error));
+        yield [...(emitRoot ? [root] : []), ...children].map((def) => this.failure(def, `${def.name} (organization ${organization})`, error));
       }
     }
     yield this.checkpoint(true);
