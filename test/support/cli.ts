@@ -18,6 +18,15 @@ export interface CliResult {
 /** Every CLI output of this test process, for the token scan. */
 export const allOutputs: CliResult[] = [];
 
+// Every run of the CLI in every test is scanned: no Pulumi-shaped token may reach its output.
+const PULUMI_TOKEN = /pul-[0-9a-f]{16,}/i;
+
+function scan(result: CliResult): Error | undefined {
+  allOutputs.push(result);
+  const leak = PULUMI_TOKEN.exec(result.stdout) ?? PULUMI_TOKEN.exec(result.stderr);
+  return leak ? new Error(`a token reached the CLI's output: ${leak[0].slice(0, 8)}…`) : undefined;
+}
+
 export interface RunOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
@@ -37,8 +46,9 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.on('close', (code) => {
       clearTimeout(timer);
       const result = { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      allOutputs.push(result);
-      resolve(result);
+      const leak = scan(result);
+      if (leak) reject(leak);
+      else resolve(result);
     });
   });
 }
@@ -75,8 +85,9 @@ export function startCli(args: readonly string[], options: RunOptions = {}): Run
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const result = { code: code ?? (signal ? 128 : null), stdout: stdout.map((l) => `${l}\n`).join(''), stderr: Buffer.concat(err).toString('utf8') };
-      allOutputs.push(result);
-      resolve(result);
+      const leak = scan(result);
+      if (leak) reject(leak);
+      else resolve(result);
     });
   });
   const lines: AsyncIterable<string> = {
