@@ -32,11 +32,16 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** A clean environment (no token from this shell), short retry backoff, and the test's own variables. */
+function childEnv(options: RunOptions): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TAP_PULUMI_CLOUD_RETRY_BASE_MS: '5' };
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  return env;
+}
+
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', TAP_PULUMI_CLOUD_RETRY_BASE_MS: '5' };
-    for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -73,9 +78,7 @@ export interface RunningCli {
 
 /** Starts the CLI and hands over its stdout line by line, for tests that act mid-run (kill, signal). */
 export function startCli(args: readonly string[], options: RunOptions = {}): RunningCli {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TAP_PULUMI_CLOUD_RETRY_BASE_MS: '5' };
-  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const err: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
