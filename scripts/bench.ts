@@ -44,6 +44,8 @@ interface RunResult {
   wallSeconds: number;
   userCpuSeconds: number;
   peakRssMb: number;
+  /** CPU of this process during the run: the emulator serving (and gzipping) every page. */
+  emulatorCpuSeconds: number;
   state: unknown[];
   recordLines?: string[];
 }
@@ -60,6 +62,7 @@ async function runTap(name: string, emulator: PulumiEmulator, options: { state?:
   }
   emulator.resetRequests();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let records = 0;
   let summary = '';
@@ -78,6 +81,7 @@ async function runTap(name: string, emulator: PulumiEmulator, options: { state?:
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
   if (code !== 0) throw new Error(`${name}: the tap exited ${code}`);
   const cpu = /cpu ([\d.]+) s user/.exec(summary);
   const rss = /peak rss (\d+) MB/.exec(summary);
@@ -88,6 +92,7 @@ async function runTap(name: string, emulator: PulumiEmulator, options: { state?:
     wallSeconds,
     userCpuSeconds: Number(cpu?.[1] ?? NaN),
     peakRssMb: Number(rss?.[1] ?? NaN),
+    emulatorCpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
     state: [...lastStates.values()],
     ...(options.keepLines ? { recordLines } : {}),
   };
@@ -139,6 +144,7 @@ function report(result: RunResult, latencyMs: number): void {
     latencyMs > 0 ? fmt(floor, 2) : '-',
     latencyMs > 0 ? fmt(result.wallSeconds / floor, 2) : '-',
     fmt((result.userCpuSeconds / Math.max(1, result.records)) * 1e6, 1),
+    fmt(result.emulatorCpuSeconds, 1),
   ]);
 }
 
@@ -167,7 +173,7 @@ const smallRun = await runTap(`full, ${smallStacks} stacks/org, 0 ms`, small);
 report(smallRun, 0);
 await small.close();
 
-const header = ['run', 'records', 'requests', 'wall s', 'records/s', 'peak RSS MB', 'latency floor s', 'wall/floor', 'user CPU µs/record'];
+const header = ['run', 'records', 'requests', 'wall s', 'records/s', 'peak RSS MB', 'latency floor s', 'wall/floor', 'user CPU µs/record', 'emulator CPU s'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(line(header));

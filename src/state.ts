@@ -52,6 +52,20 @@ export class StateStore {
     map.set(contextKey(partition.context), partition);
   }
 
+  /** Drops the partitions that match; returns how many went. */
+  prune(stream: string, drop: (context: Context) => boolean): number {
+    const map = this.partitions.get(stream);
+    if (!map) return 0;
+    let dropped = 0;
+    for (const [key, partition] of map) {
+      if (drop(partition.context)) {
+        map.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Full refresh: the stream keeps no bookmark. */
   clear(stream: string): void {
     this.partitions.delete(stream);

@@ -102,6 +102,34 @@ void describe('incremental edge cases', () => {
     }
   });
 
+  void it('bookmarks of stacks no longer listed are dropped; other organizations keep theirs', async () => {
+    const { emulator, dir, configPath } = await setup({ orgs: ['acme'], stacksPerOrg: 3, updatesPerStack: 4 });
+    try {
+      const gone = { org_name: 'acme', project_name: 'old-project', stack_name: 'deleted' };
+      const elsewhere = { org_name: 'other-org', project_name: 'p', stack_name: 's' };
+      const state = {
+        bookmarks: {
+          stack_updates: {
+            partitions: [
+              { context: gone, replication_key: 'start_time', replication_key_value: 1_700_000_000 },
+              { context: elsewhere, replication_key: 'start_time', replication_key_value: 1_700_000_000 },
+            ],
+          },
+        },
+      };
+      const result = await runCli(['--config', configPath, '--state', await writeJson(dir, 'state.json', state)]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /stack_updates \(organization acme\): 1 bookmark\(s\) of stacks no longer listed dropped/);
+      const after = lastState(result.stdout, 'singer') as { bookmarks: { stack_updates: { partitions: { context: Record<string, string> }[] } } };
+      const contexts = after.bookmarks.stack_updates.partitions.map((p) => p.context);
+      assert.ok(!contexts.some((c) => c.stack_name === 'deleted'));
+      assert.ok(contexts.some((c) => c.org_name === 'other-org'));
+      assert.equal(contexts.filter((c) => c.org_name === 'acme').length, emulator.stacks('acme').length);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   void it('a date-only start_date is midnight UTC', async () => {
     const { emulator, configPath } = await setup({ orgs: ['acme'], stacksPerOrg: 4, updatesPerStack: 10 }, { start_date: '2024-03-01' });
     try {

@@ -8,7 +8,7 @@ import { ApiError, InterruptedError, messageOf } from '../errors.js';
 import type { Query } from '../http/client.js';
 import { paginate } from '../paging.js';
 import type { JsonSchema, SchemaRegistry } from '../schemas.js';
-import type { PartitionState, StateStore } from '../state.js';
+import { contextKey, type PartitionState, type StateStore } from '../state.js';
 import { childrenOf, STREAMS } from '../streams/index.js';
 import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from '../streams/types.js';
 import type { StreamStatus, SyncEvent } from './events.js';
@@ -199,15 +199,21 @@ export class SyncEngine {
     const bookmark = this.bookmark(root, context);
     let newest: number | undefined;
     const where = `${root.name} (organization ${organization})`;
-    const seen = (key: number) => {
-      newest = newest === undefined ? key : Math.max(newest, key);
+    // The children's partitions of every listed record: bookmarks of stacks no longer listed are dropped.
+    const listed = new Map<StreamName, Set<string>>(children.map((child) => [child.name, new Set<string>()]));
+    const listing = { complete: false };
+    const seen = (record: AnyRecord) => {
+      const key = root.replicationKey ? record[root.replicationKey] : undefined;
+      if (typeof key === 'number') newest = newest === undefined ? key : Math.max(newest, key);
+      for (const child of children) listed.get(child.name)?.add(contextKey(child.context(organization, record)));
     };
     // A stack listed early may be updated while later pages are read: the bookmark must not pass the
     // listing's own start (less a margin for the server's clock), or that update would never be seen.
     const listingStarted = Math.floor(this.now() / 1000) - CLOCK_MARGIN_SECONDS;
     try {
-      const partitions = this.rootPartitions(root, children, organization, bookmark, seen);
+      const partitions = this.rootPartitions(root, children, organization, bookmark, seen, listing);
       yield* mergeBounded(partitions, this.options.config.maxConcurrency);
+      if (listing.complete && !this.stopped) yield* this.pruneUnlisted(children, organization, listed);
       // Only a complete listing may move the bookmark: stacks are not listed in time order.
       if (!this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
         const previous = bookmark?.fromState ? bookmark.value : undefined;
@@ -226,8 +232,27 @@ export class SyncEngine {
     yield this.checkpoint(true);
   }
 
+  /** After a complete listing: a stack that is no longer listed was deleted, and so is its bookmark. */
+  private *pruneUnlisted(children: Def[], organization: string, listed: Map<StreamName, Set<string>>): Generator<SyncEvent[]> {
+    for (const child of children) {
+      if (!this.isIncremental(child)) continue;
+      const keep = listed.get(child.name) ?? new Set<string>();
+      const dropped = this.options.state.prune(child.name, (context) => context.org_name === organization && !keep.has(contextKey(context)));
+      if (dropped === 0) continue;
+      this.dirty.add(child.name);
+      yield [{ kind: 'log', level: 'info', message: `${child.name} (organization ${organization}): ${dropped} bookmark(s) of stacks no longer listed dropped from the state` }];
+    }
+  }
+
   /** One unit of work per root record: the record itself, then its children's partitions. */
-  private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, seen: (key: number) => void): AsyncGenerator<AsyncIterable<SyncEvent[]>> {
+  private async *rootPartitions(
+    root: Def,
+    children: Def[],
+    organization: string,
+    bookmark: Bookmark | undefined,
+    seen: (record: AnyRecord) => void,
+    listing: { complete: boolean },
+  ): AsyncGenerator<AsyncIterable<SyncEvent[]>> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
     const fetchPage = (query: Query) => this.fetch(root, context, query);
@@ -240,13 +265,14 @@ export class SyncEngine {
         this.summary.parentsListed++;
         const record = root.toRecord(raw, context);
         const key = root.replicationKey ? record[root.replicationKey] : undefined;
-        if (typeof key === 'number') seen(key);
+        seen(record);
         // A record with no replication key value (a never-updated stack) is always emitted.
         const fresh = !bookmark || typeof key !== 'number' || key >= bookmark.value;
         const own: SyncEvent[] = emitRoot && fresh ? [{ kind: 'record', stream: root.name, record }] : [];
         yield this.withChildren(own, children, organization, record);
       }
     }
+    listing.complete = true;
   }
 
   private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
