@@ -209,5 +209,6 @@ function stopSignal(): AbortSignal {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, stopSignal());
+  // Whatever escapes main (a reader gone while a last line waits) ends as an exit code, not a trace.
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, stopSignal()).catch(() => EXIT_FAILURE);
 }

@@ -125,11 +125,15 @@ export class SyncEngine {
 
   /** Events in batches (a page of records at a time): one async hop per batch, not per record. */
   async *run(): AsyncGenerator<SyncEvent[]> {
-    try {
-      yield* this.runFamilies();
-    } finally {
-      // The consumer may stop early (stdout closed): abort what is still in flight.
-      if (!this.stopped) this.stop.abort(new InterruptedError('the reader stopped'));
+    for await (const batch of this.runFamilies()) {
+      let resumed = false;
+      try {
+        yield batch;
+        resumed = true;
+      } finally {
+        // The consumer stopped early (stdout closed): abort requests before the close travels down.
+        if (!resumed && !this.stopped) this.stop.abort(new InterruptedError('the reader stopped'));
+      }
     }
   }
 
@@ -215,7 +219,7 @@ export class SyncEngine {
       yield* mergeBounded(partitions, this.options.config.maxConcurrency);
       if (listing.complete && !this.stopped) yield* this.pruneUnlisted(children, organization, listed);
       // Only a complete listing may move the bookmark: stacks are not listed in time order.
-      if (!this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
+      if (listing.complete && !this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
         const previous = bookmark?.fromState ? bookmark.value : undefined;
         const value = Math.max(Math.min(newest, listingStarted), previous ?? Number.MIN_SAFE_INTEGER);
         this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: value });
