@@ -1,6 +1,7 @@
 // The demo: `npm run demo [-- --out DIR]`. No token, no network: starts the bundled Pulumi Cloud
 // emulator with sample data, runs a full Singer sync through the built CLI, changes some data, runs an
 // incremental sync from the saved state, and writes both runs' records as JSONL per stream.
+import { STREAM_NAMES } from '../src/streams/types.js';
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { PulumiEmulator, type EmulatorOptions } from '../src/emulator/server.js'
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 
-export const STREAMS = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'] as const;
+export const STREAMS = STREAM_NAMES;
 
 /** The sample account. Deterministic: the same records on every run (times of the changes aside). */
 export const DEMO_EMULATOR_OPTIONS: EmulatorOptions = {
