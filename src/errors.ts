@@ -48,6 +48,16 @@ export class PagingError extends TapError {
   }
 }
 
+/**
+ * An API item that cannot become a record without inventing data: a key or cursor that is missing or
+ * not exactly representable. Thrown while a page is turned into records; it fails that partition only.
+ */
+export class RecordError extends TapError {
+  constructor(message: string) {
+    super(message, 'system_error');
+  }
+}
+
 /** The sync was stopped before it finished (a signal, or a failure that makes going on pointless). */
 export class InterruptedError extends TapError {
   constructor(message: string, failureType: FailureType = 'transient_error') {
