@@ -18,6 +18,7 @@ export interface TapConfig {
   requestTimeoutMs: number;
   maxAttempts: number;
   checkpointIntervalMs: number;
+  maxResponseBytes: number;
 }
 
 const validateConfig = createAjv().compile(connectionSpecification);
@@ -77,8 +78,11 @@ function parseEnvJson(name: string, text: string): unknown {
   }
 }
 
-/** Merges config files in order (later files win; `ENV` stands for the environment) and validates the result. */
-export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEnv): Promise<TapConfig> {
+/**
+ * Merges config files in order (later files win; `ENV` stands for the environment) and validates the
+ * result. `warn` hears of settings that are not known (a misspelt one would otherwise be ignored).
+ */
+export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEnv, warn: (message: string) => void = () => undefined): Promise<TapConfig> {
   if (paths.length === 0) throw new ConfigError('no config given: pass --config FILE (or --config ENV)');
   let merged: Record<string, unknown> = {};
   for (const path of paths) {
@@ -88,12 +92,51 @@ export async function loadConfig(paths: readonly string[], env: NodeJS.ProcessEn
     }
     merged = { ...merged, ...(value as Record<string, unknown>) };
   }
+  for (const message of unknownSettings(merged)) warn(message);
   return parseConfig(merged, env);
+}
+
+const KNOWN_SETTINGS: readonly string[] = Object.keys(connectionSpecification.properties);
+
+/** One line per unknown setting, naming the nearest known one when there is a likely match. */
+export function unknownSettings(config: Record<string, unknown>): string[] {
+  return Object.keys(config)
+    .filter((key) => !KNOWN_SETTINGS.includes(key))
+    .map((key) => {
+      const nearest = nearestSetting(key);
+      return `config: unknown setting '${key}' is ignored${nearest ? ` (did you mean '${nearest}'?)` : ` (known settings: ${KNOWN_SETTINGS.join(', ')})`}`;
+    });
+}
+
+function nearestSetting(key: string): string | undefined {
+  const normalised = key.trim().toLowerCase().replace(/[-\s.]/g, '_');
+  let best: { name: string; distance: number } | undefined;
+  for (const name of KNOWN_SETTINGS) {
+    const distance = editDistance(normalised, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  // A third of the name may differ: 'page_sise' is page_size, 'colour' is nothing.
+  return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
+}
+
+/** Levenshtein distance, two rows at a time. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): TapConfig {
   const withToken = { ...raw };
   if (withToken.token === undefined && env[TOKEN_ENV]) withToken.token = env[TOKEN_ENV];
+  // A token pasted with a newline or spaces around it is still the token.
+  if (typeof withToken.token === 'string') withToken.token = withToken.token.trim();
   if (!validateConfig(withToken)) {
     const problems = describeAjvErrors(validateConfig).replace("'token' is required", `'token' is required (or set ${TOKEN_ENV})`);
     throw new ConfigError(`invalid config: ${problems}`);
@@ -108,6 +151,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     request_timeout_seconds?: number;
     max_attempts?: number;
     checkpoint_interval_seconds?: number;
+    max_response_mb?: number;
   };
   const startDate = c.start_date === undefined ? undefined : Date.parse(c.start_date);
   if (c.start_date !== undefined && (startDate === undefined || Number.isNaN(startDate) || !isCalendarDate(c.start_date))) {
@@ -124,6 +168,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     requestTimeoutMs: (c.request_timeout_seconds ?? p.request_timeout_seconds.default) * 1000,
     maxAttempts: c.max_attempts ?? p.max_attempts.default,
     checkpointIntervalMs: (c.checkpoint_interval_seconds ?? p.checkpoint_interval_seconds.default) * 1000,
+    maxResponseBytes: (c.max_response_mb ?? p.max_response_mb.default) * 2 ** 20,
   };
 }
 

@@ -21,23 +21,9 @@ export class ConfigError extends TapError {
 /** A failed request to the Pulumi Cloud API, after any retries. */
 export class ApiError extends TapError {
   readonly status: number | undefined;
-  readonly method: string;
-  readonly path: string;
-  readonly requestId: string | undefined;
-  constructor(args: {
-    message: string;
-    method: string;
-    path: string;
-    status?: number;
-    requestId?: string;
-    failureType: FailureType;
-    cause?: unknown;
-  }) {
+  constructor(args: { message: string; status?: number; failureType: FailureType; cause?: unknown }) {
     super(args.message, args.failureType, { cause: args.cause });
     this.status = args.status;
-    this.method = args.method;
-    this.path = args.path;
-    this.requestId = args.requestId;
   }
 }
 

@@ -1,74 +1,168 @@
-// Paging over the Pulumi API. A response may offer a continuationToken (stacks, members, and any
-// endpoint in the seed design) or page numbers with a total (stack updates); the pager follows
-// whichever is offered and refuses to loop.
+// Paging over the Pulumi API, as data: a style names its parameters and fields, and a Pager decides
+// each next request from the page just read. A page ends the listing only when the server says so
+// (an empty page, the count reaching its total, no continuation token); a page that is not shaped
+// like one is malformed, never an end; and a listing that cannot end (tokens or totals that never
+// settle) is stopped with an error instead of read forever.
 import { PagingError } from './errors.js';
 import type { Query } from './http/client.js';
 
+/** Where a continuation token is read (`tokenField`) and sent back (`tokenParam`); any style follows one when a response offers it. */
+interface TokenNames {
+  tokenField?: string;
+  tokenParam?: string;
+}
+
 export type PagingStyle =
-  /** `continuationToken` in the response, sent back as a query parameter. */
-  | { kind: 'cursor'; pageSizeParam?: string; pageSize?: number }
-  /** 1-based `page` and `pageSize`, ending on a short page or at `total`; a token is followed if one is sent. */
-  | { kind: 'page-number'; pageSize: number };
+  /** A continuation token in the response, sent back as a query parameter. */
+  | ({ kind: 'cursor'; pageSizeParam?: string; pageSize?: number } & TokenNames)
+  /** 1-based page numbers with a page size; the response's total and items-per-page say where the end is. */
+  | ({ kind: 'page-number'; pageSize: number; pageParam?: string; pageSizeParam?: string; totalField?: string; itemsPerPageField?: string } & TokenNames);
 
-interface PagerState {
-  readonly style: PagingStyle;
-  readonly seenTokens: Set<string>;
-  page: number;
-  /** The first item of the previous page: a server that ignores `page` sends it again. */
-  previousFirst?: string;
+const DEFAULT_TOKEN = 'continuationToken';
+const DEFAULTS = { pageParam: 'page', pageSizeParam: 'pageSize', totalField: 'total', itemsPerPageField: 'itemsPerPage' };
+
+/** A count field: absent (undefined or null) or a non-negative safe integer; anything else is malformed. */
+function countField(body: Record<string, unknown>, field: string | undefined): number | undefined | 'malformed' {
+  if (field === undefined) return undefined;
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 'malformed';
 }
 
-export function firstPageQuery(style: PagingStyle): Query {
-  if (style.kind === 'page-number') return { page: 1, pageSize: style.pageSize };
-  return style.pageSizeParam && style.pageSize ? { [style.pageSizeParam]: style.pageSize } : {};
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ''}`.trim();
 }
 
-function continuationToken(body: Record<string, unknown>): string | undefined {
-  const token = body.continuationToken;
-  return typeof token === 'string' && token !== '' ? token : undefined;
-}
+export class Pager {
+  private readonly tokensSeen = new Set<string>();
+  /** The page just requested, and its size (the server may impose a smaller one). */
+  private page = 1;
+  private pageSize: number | undefined;
+  private itemsRead = 0;
+  private firstTotal: number | undefined;
+  /** First and last item of the previous page: a server that ignores the page number sends them again. */
+  private previousEnds: string | undefined;
 
-/**
- * Decides the query of the next page from the one just read, or undefined at the end.
- * `where` names the request in errors.
- */
-export function nextPageQuery(state: PagerState, body: Record<string, unknown>, itemCount: number, where: string): Query | undefined {
-  const token = continuationToken(body);
-  if (token !== undefined) {
-    if (state.seenTokens.has(token)) {
-      throw new PagingError(`${where}: the API sent a continuation token it had already sent; stopping to avoid reading the same pages forever`);
+  constructor(
+    private readonly style: PagingStyle,
+    private readonly itemsKey: string,
+    /** Names the listing in errors. */
+    private readonly where: string,
+  ) {
+    this.pageSize = style.pageSize;
+  }
+
+  firstQuery(): Query {
+    const style = this.style;
+    if (style.kind === 'page-number') return { [style.pageParam ?? DEFAULTS.pageParam]: 1, [style.pageSizeParam ?? DEFAULTS.pageSizeParam]: style.pageSize };
+    return style.pageSizeParam && style.pageSize ? { [style.pageSizeParam]: style.pageSize } : {};
+  }
+
+  /** Why a response is not a page of this listing, or undefined when it is one. Malformed pages are retried. */
+  readonly malformation = (body: unknown): string | undefined => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return `expected a JSON object, got ${describe(body)}`;
+    const record = body as Record<string, unknown>;
+    const items = record[this.itemsKey];
+    if (!Array.isArray(items)) return items === undefined ? `'${this.itemsKey}' is missing` : `'${this.itemsKey}' is ${describe(items)}, expected an array`;
+    const style = this.style;
+    if (style.kind === 'page-number') {
+      for (const field of [style.totalField ?? DEFAULTS.totalField, style.itemsPerPageField ?? DEFAULTS.itemsPerPageField]) {
+        if (countField(record, field) === 'malformed') return `'${field}' is ${describe(record[field])}, expected a count`;
+      }
     }
-    state.seenTokens.add(token);
-    const query = firstPageQuery(state.style);
-    delete query.page;
-    return { ...query, continuationToken: token };
+    const token = record[style.tokenField ?? DEFAULT_TOKEN];
+    if (token !== undefined && token !== null && typeof token !== 'string') return `'${style.tokenField ?? DEFAULT_TOKEN}' is ${describe(token)}, expected a string`;
+    return undefined;
+  };
+
+  itemsOf(body: unknown): unknown[] {
+    const items = (body as Record<string, unknown>)[this.itemsKey];
+    return Array.isArray(items) ? items : [];
   }
-  if (state.style.kind === 'cursor') return undefined;
-  const { pageSize } = state.style;
-  const total = typeof body.total === 'number' ? body.total : undefined;
-  if (itemCount < pageSize || itemCount === 0) return undefined;
-  if (total !== undefined && state.page * pageSize >= total) return undefined;
-  state.page++;
-  if (total === undefined && state.page > 1_000_000) {
-    throw new PagingError(`${where}: more than a million pages without an end; stopping`);
+
+  /** Decides the query of the next page from a (well-formed) page just read; undefined at the end. */
+  next(body: Record<string, unknown>): Query | undefined {
+    const items = this.itemsOf(body);
+    const token = body[this.style.tokenField ?? DEFAULT_TOKEN];
+    // A token is followed whichever style the stream declares (the seed design pages everything by token).
+    if (typeof token === 'string' && token !== '') return this.followToken(token);
+    if (this.style.kind === 'cursor') return undefined;
+    return this.nextPageNumber(body, items, this.style);
   }
-  return { page: state.page, pageSize };
+
+  private followToken(token: string): Query {
+    if (this.tokensSeen.has(token)) {
+      throw new PagingError(`${this.where}: the API sent a continuation token it had already sent; stopping to avoid reading the same pages forever`);
+    }
+    this.tokensSeen.add(token);
+    const query = this.firstQuery();
+    if (this.style.kind === 'page-number') delete query[this.style.pageParam ?? DEFAULTS.pageParam];
+    return { ...query, [this.style.tokenParam ?? DEFAULT_TOKEN]: token };
+  }
+
+  private nextPageNumber(body: Record<string, unknown>, items: unknown[], style: Extract<PagingStyle, { kind: 'page-number' }>): Query | undefined {
+    const total = countField(body, style.totalField ?? DEFAULTS.totalField);
+    const perPage = countField(body, style.itemsPerPageField ?? DEFAULTS.itemsPerPageField);
+    const knownTotal = typeof total === 'number' ? total : undefined;
+    const announcedPerPage = typeof perPage === 'number' && perPage > 0 ? perPage : undefined;
+    const requested = this.pageSize ?? style.pageSize;
+    const count = items.length;
+
+    if (knownTotal !== undefined && count > 0 && this.itemsRead >= knownTotal) {
+      throw new PagingError(`${this.where}: page ${this.page} is past the total of ${knownTotal} items yet holds items; stopping to avoid reading forever`);
+    }
+    this.checkNotRepeated(items);
+    this.itemsRead += count;
+    this.firstTotal ??= knownTotal;
+    this.checkTotalSettled(knownTotal, requested);
+
+    if (count === 0) return undefined;
+    if (knownTotal !== undefined && this.itemsRead >= knownTotal) return undefined;
+    // Without a total, a page shorter than the server's own page size is the last.
+    if (knownTotal === undefined && count < (announcedPerPage ?? requested)) return undefined;
+
+    if (count !== requested) {
+      // The server used another page size than asked (a cap): ask for its size from now on, so that
+      // page numbers mean the same offsets to both sides.
+      const size = announcedPerPage ?? count;
+      if (this.itemsRead % size !== 0) {
+        throw new PagingError(`${this.where}: the server changed its page size mid-listing (${requested} asked, ${count} sent after ${this.itemsRead - count} items); stopping rather than guess which items were skipped`);
+      }
+      this.pageSize = size;
+      this.page = this.itemsRead / size;
+    }
+    this.page++;
+    return { [style.pageParam ?? DEFAULTS.pageParam]: this.page, [style.pageSizeParam ?? DEFAULTS.pageSizeParam]: this.pageSize ?? style.pageSize };
+  }
+
+  private checkNotRepeated(items: unknown[]): void {
+    // A page shifted by new items differs at its end; a repeated page does not. Single-item pages are
+    // left to the engine, which notices records it has already read.
+    if (items.length < 2) return;
+    const ends = JSON.stringify(items[0]) + JSON.stringify(items.at(-1));
+    if (this.page > 1 && ends === this.previousEnds) {
+      throw new PagingError(`${this.where}: page ${this.page} repeats page ${this.page - 1} (the server ignores the page number); stopping to avoid reading forever`);
+    }
+    this.previousEnds = ends;
+  }
+
+  /** A total may grow a little while a listing is read (new items), but not without bound. */
+  private checkTotalSettled(total: number | undefined, pageSize: number): void {
+    const first = this.firstTotal;
+    if (first === undefined) return;
+    const allowed = first + Math.max(pageSize, Math.ceil(first / 10));
+    if (total !== undefined && total > allowed) {
+      throw new PagingError(`${this.where}: the total grew from ${first} to ${total} while paging; stopping to avoid reading forever`);
+    }
+    if (this.itemsRead > allowed) {
+      throw new PagingError(`${this.where}: ${this.itemsRead} items read where the first page announced ${first}; stopping to avoid reading forever`);
+    }
+  }
 }
 
-function checkPageNumberProgress(state: PagerState, pageSize: number, total: unknown, items: unknown[], where: string): void {
-  if (typeof total === 'number' && items.length > 0 && (state.page - 1) * pageSize >= total) {
-    throw new PagingError(`${where}: page ${state.page} is past the total of ${total} items yet holds items; stopping to avoid reading forever`);
-  }
-  // A page shifted by new items differs at its end; a repeated page does not. One item proves nothing.
-  if (items.length < 2) return;
-  const first = JSON.stringify(items[0]) + JSON.stringify(items.at(-1));
-  if (state.page > 1 && first === state.previousFirst) {
-    throw new PagingError(`${where}: page ${state.page} repeats page ${state.page - 1} (the server ignores the page number); stopping to avoid reading forever`);
-  }
-  state.previousFirst = first;
-}
-
-export type FetchPage = (query: Query) => Promise<unknown>;
+export type FetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => Promise<unknown>;
 
 /** Yields the items of each page in order; stop early by breaking out of the loop. */
 export async function* paginate(
@@ -78,19 +172,17 @@ export async function* paginate(
   where: string,
   onPage?: (body: Record<string, unknown>, page: number) => void,
 ): AsyncGenerator<unknown[]> {
-  const state: PagerState = { style, seenTokens: new Set(), page: 1 };
-  let query: Query | undefined = firstPageQuery(style);
+  const pager = new Pager(style, itemsKey, where);
+  let query: Query | undefined = pager.firstQuery();
+  let page = 0;
   while (query) {
-    const body = await fetchPage(query);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new PagingError(`${where}: expected a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
-    }
+    const body = await fetchPage(query, pager.malformation);
+    // The fetch retried and then failed on a malformed answer; this is a last guard for fakes in tests.
+    const problem = pager.malformation(body);
+    if (problem !== undefined) throw new PagingError(`${where}: malformed response: ${problem}`);
     const record = body as Record<string, unknown>;
-    const items = record[itemsKey] ?? [];
-    if (!Array.isArray(items)) throw new PagingError(`${where}: '${itemsKey}' in the response is not an array`);
-    if (style.kind === 'page-number') checkPageNumberProgress(state, style.pageSize, record.total, items, where);
-    onPage?.(record, state.page);
-    query = nextPageQuery(state, record, items.length, where);
-    yield items as unknown[];
+    onPage?.(record, ++page);
+    query = pager.next(record);
+    yield pager.itemsOf(record);
   }
 }

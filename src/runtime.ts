@@ -26,7 +26,7 @@ export interface Runtime {
 }
 
 export function createRuntime(io: Io, protocol: Protocol, debugFlag: boolean): Runtime {
-  const redactor = new Redactor([io.env[TOKEN_ENV]]);
+  const redactor = new Redactor([io.env[TOKEN_ENV]?.trim()]);
   const out = new LineSink(io.stdout, redactor);
   const err = new LineSink(io.stderr, redactor);
   const level = debugFlag ? 'debug' : parseLogLevel(io.env.LOG_LEVEL);

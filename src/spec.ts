@@ -48,7 +48,8 @@ export const connectionSpecification = {
       description: 'The Pulumi Cloud API endpoint; change it only for a self-hosted Pulumi Cloud.',
       default: DEFAULT_BASE_URL,
       format: 'uri',
-      pattern: '^https?://',
+      // Schemes are case-insensitive (RFC 3986).
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
       order: 3,
     },
     page_size: {
@@ -63,7 +64,7 @@ export const connectionSpecification = {
     max_concurrency: {
       type: 'integer',
       title: 'Concurrent requests',
-      description: "How many stacks' update histories are read at the same time.",
+      description: 'Most requests in flight at once, across every organization and stream (and so the most stacks whose histories are read at the same time).',
       default: 8,
       minimum: 1,
       maximum: 64,
@@ -87,6 +88,16 @@ export const connectionSpecification = {
       minimum: 0,
       maximum: 3600,
       order: 8,
+    },
+    max_response_mb: {
+      type: 'integer',
+      title: 'Largest response (MB)',
+      description:
+        'Largest API response accepted, in megabytes once decompressed; a bigger one fails its request instead of exhausting memory. Real pages are far smaller.',
+      default: 64,
+      minimum: 1,
+      maximum: 1024,
+      order: 9,
     },
     max_attempts: {
       type: 'integer',

@@ -1,10 +1,15 @@
-// One state model for both protocols: per stream, a list of partitions (an organization, or a stack),
-// each with its bookmark, the way the Meltano SDK writes partitioned state. Airbyte carries each
-// stream's object as `stream_state`; Singer carries all of them under `bookmarks`.
+// One state model, two envelopes. Per stream, a list of partitions (an organization, or a stack),
+// each with its bookmark. Singer state carries them the way the Meltano SDK writes partitioned state
+// (`partitions` with `context` and `replication_key_value`); Airbyte state the way Airbyte's CDK
+// writes per-partition state (`states` with `partition` and `cursor`, plus one global `state` value
+// that tools can read at one path). Either shape is accepted on input in either protocol.
 import { ConfigError } from './errors.js';
 import { STREAM_NAMES, type Context } from './streams/types.js';
 
 const KNOWN_STREAMS: ReadonlySet<string> = new Set(STREAM_NAMES);
+
+/** A key property value of a record, as kept in state. */
+export type KeyValue = string | number;
 
 export interface PartitionState {
   context: Context;
@@ -12,32 +17,55 @@ export interface PartitionState {
   replication_key_value: number;
   /** Records at the bookmark could still change (an update was running): read them again. */
   unsettled?: true;
+  /**
+   * Records of this partition without a cursor value (never-updated stacks) already emitted, by their
+   * key values outside the context: each is emitted once, not on every run.
+   */
+  null_cursor_keys?: KeyValue[][];
 }
 
-export interface StreamState {
+/** A stream's state as Singer (Meltano SDK partitions) writes it. */
+export interface SingerStreamState {
   partitions?: PartitionState[];
-  /** A stream-wide bookmark, accepted on input for partitions that have none of their own. */
+  /** A stream-wide bookmark, for partitions that have none of their own. */
   replication_key_value?: number;
+}
+
+/** A stream's state as Airbyte's CDK writes per-partition state. */
+export interface AirbyteStreamState {
+  states: AirbytePartitionState[];
+  /** The oldest bookmark among the partitions: every partition has been read up to at least it. */
+  state?: Record<string, number>;
+  /** A stream-wide bookmark from the input, for partitions that have none of their own. */
+  replication_key_value?: number;
+}
+
+export interface AirbytePartitionState {
+  partition: Context;
+  cursor: Record<string, number>;
+  unsettled?: true;
+  null_cursor_keys?: KeyValue[][];
 }
 
 export interface SingerState {
   bookmarks: Record<string, unknown>;
 }
 
-export interface AirbyteStreamStateInput {
-  type: 'STREAM';
-  stream: { stream_descriptor: { name: string; namespace?: string }; stream_state?: StreamState };
-}
-
 export function contextKey(context: Context): string {
   return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
 }
+
+/** A bookmark past this is in the future: the API's clock may run ahead of ours by this much. */
+export const CLOCK_MARGIN_SECONDS = 300;
 
 export class StateStore {
   private readonly partitions = new Map<string, Map<string, PartitionState>>();
   private readonly streamDefaults = new Map<string, number>();
   /** Bookmarks of streams this run does not touch, kept as they came (Singer state is one object). */
   private readonly untouched = new Map<string, unknown>();
+  /** Serialised size of each stream's partitions, kept up to date on every change. */
+  private readonly sizes = new Map<string, number>();
+  private readonly partitionSizes = new Map<PartitionState, number>();
 
   get(stream: string, context: Context): PartitionState | undefined {
     const own = this.partitions.get(stream)?.get(contextKey(context));
@@ -49,7 +77,12 @@ export class StateStore {
   set(stream: string, partition: PartitionState): void {
     let map = this.partitions.get(stream);
     if (!map) this.partitions.set(stream, (map = new Map<string, PartitionState>()));
-    map.set(contextKey(partition.context), partition);
+    const key = contextKey(partition.context);
+    const previous = map.get(key);
+    map.set(key, partition);
+    const size = JSON.stringify(partition).length + 1;
+    this.partitionSizes.set(partition, size);
+    this.resize(stream, size - (previous ? this.forget(previous) : 0));
   }
 
   /** Drops the partitions that match; returns how many went. */
@@ -60,6 +93,7 @@ export class StateStore {
     for (const [key, partition] of map) {
       if (drop(partition.context)) {
         map.delete(key);
+        this.resize(stream, -this.forget(partition));
         dropped++;
       }
     }
@@ -68,15 +102,83 @@ export class StateStore {
 
   /** Full refresh: the stream keeps no bookmark. */
   clear(stream: string): void {
+    for (const partition of this.partitions.get(stream)?.values() ?? []) this.forget(partition);
     this.partitions.delete(stream);
     this.streamDefaults.delete(stream);
     this.untouched.delete(stream);
+    this.sizes.delete(stream);
   }
 
-  streamState(stream: string): StreamState {
+  /** About how many bytes the state of every stream takes when written. */
+  approximateBytes(): number {
+    let total = 0;
+    for (const size of this.sizes.values()) total += size;
+    return total;
+  }
+
+  private forget(partition: PartitionState): number {
+    const size = this.partitionSizes.get(partition) ?? 0;
+    this.partitionSizes.delete(partition);
+    return size;
+  }
+
+  private resize(stream: string, delta: number): void {
+    this.sizes.set(stream, (this.sizes.get(stream) ?? 0) + delta);
+  }
+
+  /**
+   * A bookmark in the future would hide every record until that time comes: such bookmarks are set
+   * back to now, one message per stream saying so.
+   */
+  clampFuture(nowSeconds: number): string[] {
+    const limit = nowSeconds + CLOCK_MARGIN_SECONDS;
+    const warnings: string[] = [];
+    const iso = (seconds: number) => (seconds < 8.64e12 ? new Date(seconds * 1000).toISOString() : String(seconds));
+    for (const [stream, map] of this.partitions) {
+      let count = 0;
+      let furthest = 0;
+      for (const partition of map.values()) {
+        if (partition.replication_key_value <= limit) continue;
+        count++;
+        furthest = Math.max(furthest, partition.replication_key_value);
+        this.set(stream, { ...partition, replication_key_value: nowSeconds });
+      }
+      if (count > 0) warnings.push(`state: ${count} bookmark(s) of ${stream} are in the future (up to ${iso(furthest)}); read from now instead`);
+    }
+    for (const [stream, value] of this.streamDefaults) {
+      if (value <= limit) continue;
+      this.streamDefaults.set(stream, nowSeconds);
+      warnings.push(`state: the stream-wide bookmark of ${stream} is in the future (${iso(value)}); read from now instead`);
+    }
+    return warnings;
+  }
+
+  singerStreamState(stream: string): SingerStreamState {
     const map = this.partitions.get(stream);
-    const state: StreamState = {};
+    const state: SingerStreamState = {};
     if (map && map.size > 0) state.partitions = [...map.values()];
+    const fallback = this.streamDefaults.get(stream);
+    if (fallback !== undefined) state.replication_key_value = fallback;
+    return state;
+  }
+
+  airbyteStreamState(stream: string): AirbyteStreamState {
+    const states: AirbytePartitionState[] = [];
+    let oldest: number | undefined;
+    let cursorName: string | undefined;
+    for (const p of this.partitions.get(stream)?.values() ?? []) {
+      states.push({
+        partition: p.context,
+        cursor: { [p.replication_key]: p.replication_key_value },
+        ...(p.unsettled ? { unsettled: true as const } : {}),
+        ...(p.null_cursor_keys ? { null_cursor_keys: p.null_cursor_keys } : {}),
+      });
+      cursorName ??= p.replication_key;
+      // 0 marks an empty partition (nothing to read yet), not a position in time.
+      if (p.replication_key_value > 0) oldest = oldest === undefined ? p.replication_key_value : Math.min(oldest, p.replication_key_value);
+    }
+    const state: AirbyteStreamState = { states };
+    if (cursorName && oldest !== undefined) state.state = { [cursorName]: oldest };
     const fallback = this.streamDefaults.get(stream);
     if (fallback !== undefined) state.replication_key_value = fallback;
     return state;
@@ -85,7 +187,7 @@ export class StateStore {
   singerState(): SingerState {
     const bookmarks: Record<string, unknown> = Object.fromEntries(this.untouched);
     for (const stream of new Set([...this.partitions.keys(), ...this.streamDefaults.keys()])) {
-      bookmarks[stream] = this.streamState(stream);
+      bookmarks[stream] = this.singerStreamState(stream);
     }
     return { bookmarks };
   }
@@ -147,27 +249,85 @@ export class StateStore {
     if (state.replication_key_value !== undefined) {
       this.streamDefaults.set(stream, bookmarkValue(state.replication_key_value, `${where}.replication_key_value`));
     }
+    if (state.states !== undefined) this.addCdkPartitions(stream, state.states, `${where}.states`);
+    else if (state.state !== undefined) this.addCdkGlobal(stream, state.state, `${where}.state`);
     if (state.partitions === undefined) return;
     if (!Array.isArray(state.partitions)) throw new ConfigError(`${where}.partitions: expected an array`);
     state.partitions.forEach((raw, index) => {
       const at = `${where}.partitions[${index}]`;
       if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${at}: expected an object`);
       const p = raw as Record<string, unknown>;
-      const context = p.context;
-      if (typeof context !== 'object' || context === null || Array.isArray(context) || !Object.values(context).every((v) => typeof v === 'string')) {
-        throw new ConfigError(`${at}.context: expected an object of strings`);
-      }
       // A partition without a bookmark (Meltano writes those for empty partitions) means "from the start".
       if (p.replication_key_value === undefined || p.replication_key_value === null) return;
-      const partition: PartitionState = {
-        context: context as Context,
+      this.setParsed(stream, {
+        context: contextOf(p.context, `${at}.context`),
         replication_key: typeof p.replication_key === 'string' ? p.replication_key : '',
         replication_key_value: bookmarkValue(p.replication_key_value, `${at}.replication_key_value`),
-      };
-      if (p.unsettled === true) partition.unsettled = true;
-      this.set(stream, partition);
+        unsettled: p.unsettled === true,
+        nullCursorKeys: nullCursorKeysOf(p.null_cursor_keys, `${at}.null_cursor_keys`),
+      });
     });
   }
+
+  /** Airbyte CDK per-partition entries: `{partition, cursor: {<field>: value}}`. */
+  private addCdkPartitions(stream: string, states: unknown, where: string): void {
+    if (!Array.isArray(states)) throw new ConfigError(`${where}: expected an array`);
+    states.forEach((raw, index) => {
+      const at = `${where}[${index}]`;
+      if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${at}: expected an object`);
+      const p = raw as Record<string, unknown>;
+      const cursor = p.cursor;
+      if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor)) throw new ConfigError(`${at}.cursor: expected an object`);
+      const entries = Object.entries(cursor).filter(([, v]) => v !== null && v !== undefined);
+      const first = entries[0];
+      if (!first) return;
+      if (entries.length > 1) throw new ConfigError(`${at}.cursor: expected one cursor field, got ${entries.map(([k]) => k).join(', ')}`);
+      this.setParsed(stream, {
+        context: contextOf(p.partition, `${at}.partition`),
+        replication_key: first[0],
+        replication_key_value: bookmarkValue(first[1], `${at}.cursor.${first[0]}`),
+        unsettled: p.unsettled === true,
+        nullCursorKeys: nullCursorKeysOf(p.null_cursor_keys, `${at}.null_cursor_keys`),
+      });
+    });
+  }
+
+  /**
+   * A global value with no partitions (a hand-written or migrated state) stands for every partition.
+   * Beside partitions it is only a summary: a new partition (a new stack) must not inherit it, or
+   * its older history would be skipped.
+   */
+  private addCdkGlobal(stream: string, global: unknown, where: string): void {
+    if (typeof global !== 'object' || global === null || Array.isArray(global)) throw new ConfigError(`${where}: expected an object`);
+    const value: unknown = Object.values(global).find((v: unknown) => v !== null && v !== undefined);
+    if (value !== undefined) this.streamDefaults.set(stream, bookmarkValue(value, where));
+  }
+
+  private setParsed(stream: string, p: { context: Context; replication_key: string; replication_key_value: number; unsettled: boolean; nullCursorKeys: KeyValue[][] | undefined }): void {
+    const partition: PartitionState = { context: p.context, replication_key: p.replication_key, replication_key_value: p.replication_key_value };
+    if (p.unsettled) partition.unsettled = true;
+    if (p.nullCursorKeys) partition.null_cursor_keys = p.nullCursorKeys;
+    this.set(stream, partition);
+  }
+}
+
+function isContext(value: unknown): value is Context {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function contextOf(value: unknown, where: string): Context {
+  if (!isContext(value)) throw new ConfigError(`${where}: expected an object of strings`);
+  return value;
+}
+
+function isKeyList(value: unknown): value is KeyValue[][] {
+  return Array.isArray(value) && value.every((key) => Array.isArray(key) && key.every((part) => typeof part === 'string' || typeof part === 'number'));
+}
+
+function nullCursorKeysOf(value: unknown, where: string): KeyValue[][] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isKeyList(value)) throw new ConfigError(`${where}: expected a list of key value lists`);
+  return value;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { checkBaseUrl, jsonErrorPosition, loadConfig, parseConfig, readJsonFile, TOKEN_ENV } from '../src/config.js';
+import { checkBaseUrl, editDistance, jsonErrorPosition, loadConfig, parseConfig, readJsonFile, TOKEN_ENV, unknownSettings } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';
@@ -28,6 +28,24 @@ async function rejectsConfigAsync(promise: Promise<unknown>, ...fragments: strin
   return message;
 }
 
+void describe('unknown settings', () => {
+  void it('names a misspelt setting and the nearest known one', () => {
+    assert.deepEqual(unknownSettings({ 'start-date': '2024-01-01', page_sise: 5, organizations: ['a'] }), [
+      "config: unknown setting 'start-date' is ignored (did you mean 'start_date'?)",
+      "config: unknown setting 'page_sise' is ignored (did you mean 'page_size'?)",
+    ]);
+  });
+  void it('lists the known settings when nothing is close', () => {
+    const [line] = unknownSettings({ colour: 'blue' });
+    assert.match(line ?? '', /^config: unknown setting 'colour' is ignored \(known settings: token, organizations, start_date, /);
+  });
+  void it('edit distance', () => {
+    assert.equal(editDistance('page_sise', 'page_size'), 1);
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+  });
+});
+
 void describe('parseConfig', () => {
   void it('fills in the defaults', () => {
     assert.deepEqual(parseConfig({ token: TOKEN, organizations: ['acme'] }, {}), {
@@ -40,6 +58,7 @@ void describe('parseConfig', () => {
       requestTimeoutMs: 60_000,
       maxAttempts: 5,
       checkpointIntervalMs: 5000,
+      maxResponseBytes: 64 * 2 ** 20,
     });
   });
 
@@ -55,6 +74,7 @@ void describe('parseConfig', () => {
         request_timeout_seconds: 10,
         max_attempts: 2,
         checkpoint_interval_seconds: 0.5,
+        max_response_mb: 8,
         unknown_extra: 'ignored',
       },
       {},
@@ -69,7 +89,19 @@ void describe('parseConfig', () => {
       requestTimeoutMs: 10_000,
       maxAttempts: 2,
       checkpointIntervalMs: 500,
+      maxResponseBytes: 8 * 2 ** 20,
     });
+  });
+
+  void it('trims whitespace around the token, from the config or the environment', () => {
+    assert.equal(parseConfig({ token: `  ${TOKEN}\n`, organizations: ['acme'] }, {}).token, TOKEN);
+    assert.equal(parseConfig({ organizations: ['acme'] }, { PULUMI_ACCESS_TOKEN: `${TOKEN}\r\n` }).token, TOKEN);
+    assert.throws(() => parseConfig({ token: ' \n', organizations: ['acme'] }, {}), /'token' must NOT have fewer than 1 characters/);
+  });
+
+  void it('accepts a base_url scheme in any case', () => {
+    assert.equal(parseConfig({ token: TOKEN, organizations: ['a'], base_url: 'HTTPS://Pulumi.Example.com' }, {}).baseUrl, 'https://pulumi.example.com');
+    assert.equal(parseConfig({ token: TOKEN, organizations: ['a'], base_url: 'HTTP://127.0.0.1:8080' }, {}).baseUrl, 'http://127.0.0.1:8080');
   });
 
   void it(`takes the token from ${TOKEN_ENV} when the config has none`, () => {

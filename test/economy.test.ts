@@ -25,7 +25,7 @@ function finishRunningUpdates(emulator: PulumiEmulator): number {
 }
 
 void describe('request economy', () => {
-  void it('a re-run with nothing changed asks only for the stack lists, members and teams', async () => {
+  void it('a re-run with nothing changed asks only for the token check, the stack lists, members and teams', async () => {
     const emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 15, updatesPerStack: 20 });
     try {
       const dir = await tempDir();
@@ -46,7 +46,10 @@ void describe('request economy', () => {
       assert.equal(third.code, 0, third.stderr);
       const paths = emulator.requests.map((r) => r.path);
       assert.equal(paths.filter((p) => p.endsWith('/updates')).length, 0, 'no update history is requested');
-      assert.deepEqual([...new Set(paths)].sort(), ['/api/orgs/acme/members', '/api/orgs/acme/teams', '/api/orgs/globex/members', '/api/orgs/globex/teams', '/api/user/stacks']);
+      assert.deepEqual([...new Set(paths)].sort(), ['/api/orgs/acme/members', '/api/orgs/acme/teams', '/api/orgs/globex/members', '/api/orgs/globex/teams', '/api/user', '/api/user/stacks']);
+      // Before the sync: the token once, and each organization with a one-stack probe.
+      assert.equal(paths.filter((p) => p === '/api/user').length, 1);
+      assert.equal(emulator.requests.filter((r) => r.path === '/api/user/stacks' && r.query.maxResults === '1').length, 2);
       assert.equal(recordsByStream(third.stdout, 'airbyte').get('stack_updates'), undefined);
     } finally {
       await emulator.close();
@@ -60,7 +63,8 @@ void describe('request economy', () => {
       const config = await writeJson(dir, 'config.json', { token: emulator.token, organizations: ['acme'], base_url: emulator.url, page_size: 10 });
       const first = await runCli(['read', '--config', config, '--catalog', catalog]);
       assert.equal(first.code, 0, first.stderr);
-      assert.ok(emulator.requests.filter((r) => r.path === '/api/user/stacks').every((r) => r.query.maxResults === '10'));
+      const listings = emulator.requests.filter((r) => r.path === '/api/user/stacks' && r.query.maxResults !== '1');
+      assert.ok(listings.length > 0 && listings.every((r) => r.query.maxResults === '10'));
       assert.ok(emulator.requests.filter((r) => r.path.endsWith('/updates')).every((r) => r.query.pageSize === '10'));
       finishRunningUpdates(emulator);
       const stack = emulator.stacks('acme').find((s) => (s.lastUpdate ?? 0) > 0 && emulator.updates('acme', s.projectName, s.stackName).length > 30)!;

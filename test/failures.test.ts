@@ -182,38 +182,50 @@ void describe('faults', () => {
     }
   });
 
-  void it('a wrong token stops the sync at once with a config_error', async () => {
+  void it('a wrong token stops the sync before it starts, with one config_error line', async () => {
     const emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 3, updatesPerStack: 3 });
     try {
       const result = await runCli(['read', '--config', await configFor(emulator, { token: 'pul-0000000000000000000000000000000000000000' }), '--catalog', catalog]);
       assert.equal(result.code, 1);
-      assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ALL, expectFailedStreams: ALL }), []);
-      // Each stream family's first request per organization goes out together (at most 3 × 2); none follows a 401.
-      assert.ok(emulator.requests.length <= 6, `${emulator.requests.length} requests`);
-      assert.ok(emulator.requests.every((r) => r.status === 401));
-      const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
-      assert.ok(errors.length > 0 && errors.every((e) => e.failure_type === 'config_error'));
-      assert.match(errors.map((e) => e.message).join('\n'), /401 Unauthorized: No credentials provided or are invalid/);
+      const lines = parseLines(result.stdout) as { type: string; trace?: { type: string; error: { message: string; failure_type: string } } }[];
+      assert.equal(lines.length, 1, result.stdout);
+      assert.equal(lines[0]?.trace?.error.failure_type, 'config_error');
+      assert.match(lines[0]?.trace?.error.message ?? '', /rejected the access token \(401 Unauthorized\): check 'token' or PULUMI_ACCESS_TOKEN/);
+      // The token check is the only request: a 401 is not retried and nothing follows it.
+      assert.deepEqual(emulator.requests.map((r) => [r.path, r.status]), [['/api/user', 401]]);
+      const singer = await runCli(['--config', await configFor(emulator, { token: 'pul-0000000000000000000000000000000000000000' })]);
+      assert.equal(singer.code, 1);
+      assert.equal(singer.stdout, '');
+      assert.equal(singer.stderr.trim().split('\n').length, 1, singer.stderr);
     } finally {
       await emulator.close();
     }
   });
 
-  void it('an unknown organization fails its streams with a config_error; the other organization syncs', async () => {
+  void it('an unknown organization stops the sync before it starts, with one line naming it', async () => {
     const emulator = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 3, updatesPerStack: 3 });
     try {
       const result = await runCli(['read', '--config', await configFor(emulator, { organizations: ['acme', 'initech'] }), '--catalog', catalog]);
       assert.equal(result.code, 1);
-      const failed = ['stacks', 'stack_updates', 'organization_members'];
-      assert.deepEqual(checkAirbyteOutput(result.stdout, { command: 'read', configuredStreams: ALL, expectFailedStreams: failed }), []);
-      const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
-      assert.ok(errors.every((e) => e.failure_type === 'config_error'));
-      // Families run side by side: the errors come in any order.
-      assert.ok(errors.some((e) => /^stacks \(organization initech\): GET \/api\/user\/stacks failed: 404 Not Found: Organization 'initech' not found/.test(e.message)));
-      assert.deepEqual(counts(recordsByStream(result.stdout, 'airbyte')), { ...expectedCounts(emulator) });
+      const lines = parseLines(result.stdout) as { type: string; trace?: { type: string; error: { message: string; failure_type: string } } }[];
+      assert.equal(lines.length, 1, result.stdout);
+      assert.equal(lines[0]?.trace?.error.failure_type, 'config_error');
+      assert.match(lines[0]?.trace?.error.message ?? '', /^organization 'initech' was not found or this token cannot read it \(404\); check 'organizations' \(this token's organizations: /);
+      assert.equal(recordsByStream(result.stdout, 'airbyte').size, 0);
     } finally {
       await emulator.close();
     }
+  });
+
+  void it('a host that does not resolve is one line, without retries', async () => {
+    const dir = await tempDir();
+    const config = await writeJson(dir, 'config.json', { token: 'pul-0123456789abcdef0123', organizations: ['acme'], base_url: 'https://no-such-host.invalid' });
+    const started = Date.now();
+    const result = await runCli(['--config', config]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /cannot reach https:\/\/no-such-host\.invalid: ENOTFOUND/);
+    assert.ok(Date.now() - started < 10_000, 'no backoff for a name that does not resolve');
   });
 });
 

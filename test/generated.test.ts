@@ -39,6 +39,7 @@ void describe('generated files', () => {
       'max_concurrency',
       'request_timeout_seconds',
       'checkpoint_interval_seconds',
+      'max_response_mb',
       'max_attempts',
     ]);
   });

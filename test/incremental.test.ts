@@ -82,7 +82,8 @@ void describe('incremental edge cases', () => {
     try {
       let limited = false;
       emulator.beforeRoute = (ctx, next) => {
-        if (!limited && ctx.path === '/api/user/stacks') {
+        // The listing itself, not the one-stack probe of the organization before the sync.
+        if (!limited && ctx.path === '/api/user/stacks' && ctx.query.maxResults !== '1') {
           limited = true;
           return { status: 429, body: { code: 429, message: 'slow down' }, headers: { 'Retry-After': '0' } };
         }

@@ -38,7 +38,13 @@ void describe('meltano', () => {
     assert.equal(tap.settings.find((s) => s.name === 'token')?.sensitive, true);
     const about = await runCli(['--about', '--format', 'json']);
     const capabilities = (JSON.parse(about.stdout) as { capabilities: string[] }).capabilities;
-    for (const capability of tap.capabilities) assert.ok(capabilities.includes(capability), capability);
+    assert.deepEqual([...tap.capabilities].sort(), [...capabilities].sort(), 'meltano.yml declares what --about reports');
+    // Each setting's kind says the spec's type: a number is a decimal, not an integer.
+    const kinds: Record<string, string[]> = { integer: ['integer'], number: ['decimal'], array: ['array'], string: ['string', 'password', 'date_iso8601'] };
+    for (const [name, property] of Object.entries(connectionSpecification.properties)) {
+      const kind = tap.settings.find((s) => s.name === name)?.kind ?? 'string';
+      assert.ok(kinds[property.type]?.includes(kind), `${name}: kind ${kind} for a ${property.type}`);
+    }
   });
 
   void it('about, discover, then catalog + state, as `meltano run` does, twice', async () => {

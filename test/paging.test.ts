@@ -3,9 +3,13 @@ import { describe, it } from 'node:test';
 
 import { PagingError } from '../src/errors.js';
 import type { Query } from '../src/http/client.js';
-import { firstPageQuery, paginate, type PagingStyle } from '../src/paging.js';
+import { Pager, paginate, type PagingStyle } from '../src/paging.js';
 
 /** A fetchPage that answers with the given bodies in order and records every query it is sent. */
+function firstPageQuery(style: PagingStyle): Query {
+  return new Pager(style, 'items', 'GET /test').firstQuery();
+}
+
 function scripted(bodies: unknown[]): { fetchPage: (query: Query) => Promise<unknown>; queries: Query[] } {
   const queries: Query[] = [];
   let index = 0;
@@ -66,9 +70,15 @@ void describe('paginate with a cursor', () => {
     assert.equal(queries.length, 1);
   });
 
-  void it('treats a missing items key as an empty page', async () => {
-    const { fetchPage } = scripted([{ continuationToken: 'a' }, { teams: ['t'] }]);
-    assert.deepEqual(await collect(fetchPage, 'teams', cursor), [[], ['t']]);
+  void it('refuses a page without its items key: malformed, never the end', async () => {
+    await assert.rejects(collect(scripted([{ continuationToken: 'a' }]).fetchPage, 'teams', cursor), {
+      name: 'PagingError',
+      message: "GET /test: malformed response: 'teams' is missing",
+    });
+    await assert.rejects(collect(scripted([{ stacks: [1], continuationToken: 'a' }, { stacks: null }]).fetchPage, 'stacks', cursor), {
+      name: 'PagingError',
+      message: "GET /test: malformed response: 'stacks' is null, expected an array",
+    });
   });
 
   void it('throws PagingError on a repeated continuation token', async () => {
@@ -96,27 +106,36 @@ void describe('paginate with a cursor', () => {
   });
 
   void it('throws PagingError when the items key is not an array', async () => {
-    const { fetchPage } = scripted([{ stacks: { a: 1 } }]);
-    await assert.rejects(collect(fetchPage, 'stacks', cursor), (error: unknown) => {
-      assert.ok(error instanceof PagingError);
-      assert.equal(error.message, "GET /test: 'stacks' in the response is not an array");
-      return true;
+    await assert.rejects(collect(scripted([{ stacks: { a: 1 } }]).fetchPage, 'stacks', cursor), {
+      name: 'PagingError',
+      message: "GET /test: malformed response: 'stacks' is an object, expected an array",
     });
   });
 
   void it('throws PagingError when the body is not an object', async () => {
     await assert.rejects(collect(scripted([[1, 2]]).fetchPage, 'stacks', cursor), {
       name: 'PagingError',
-      message: 'GET /test: expected a JSON object, got an array',
+      message: 'GET /test: malformed response: expected a JSON object, got an array',
     });
     await assert.rejects(collect(scripted([null]).fetchPage, 'stacks', cursor), {
       name: 'PagingError',
-      message: 'GET /test: expected a JSON object, got object',
+      message: 'GET /test: malformed response: expected a JSON object, got null',
     });
     await assert.rejects(collect(scripted(['text']).fetchPage, 'stacks', cursor), {
       name: 'PagingError',
-      message: 'GET /test: expected a JSON object, got string',
+      message: 'GET /test: malformed response: expected a JSON object, got string "text"',
     });
+  });
+
+  void it('refuses a continuation token that is not a string', async () => {
+    await assert.rejects(collect(scripted([{ stacks: [1], continuationToken: 5 }]).fetchPage, 'stacks', cursor), /'continuationToken' is number 5, expected a string/);
+  });
+
+  void it('reads and sends the token under the names the style gives', async () => {
+    const { fetchPage, queries } = scripted([{ environments: [1], nextToken: 'n1' }, { environments: [2], nextToken: '' }]);
+    const style: PagingStyle = { kind: 'cursor', tokenField: 'nextToken', tokenParam: 'continuationToken' };
+    assert.deepEqual(await collect(fetchPage, 'environments', style), [[1], [2]]);
+    assert.deepEqual(queries, [{}, { continuationToken: 'n1' }]);
   });
 
   void it('stops fetching when the consumer breaks out', async () => {
@@ -214,12 +233,83 @@ void describe('paginate with page numbers', () => {
     });
   });
 
-  void it('throws PagingError when the items key is not an array', async () => {
-    const { fetchPage } = scripted([{ updates: 'nope', total: 1 }]);
-    await assert.rejects(collect(fetchPage, 'updates', numbered), {
+  void it('throws PagingError when the items key is not an array, or a count is not a count', async () => {
+    await assert.rejects(collect(scripted([{ updates: 'nope', total: 1 }]).fetchPage, 'updates', numbered), {
       name: 'PagingError',
-      message: "GET /test: 'updates' in the response is not an array",
+      message: 'GET /test: malformed response: \'updates\' is string "nope", expected an array',
     });
+    await assert.rejects(collect(scripted([{ updates: null, total: 5 }]).fetchPage, 'updates', numbered), /'updates' is null/);
+    await assert.rejects(collect(scripted([{ updates: [1], total: '5' }]).fetchPage, 'updates', numbered), /'total' is string "5", expected a count/);
+    await assert.rejects(collect(scripted([{ updates: [1], total: 1.5 }]).fetchPage, 'updates', numbered), /'total' is number 1.5/);
+  });
+
+  void it('keeps paging past a short page while the total says there is more, at the size the server uses', async () => {
+    const { fetchPage, queries } = scripted([
+      { updates: [1, 2, 3], itemsPerPage: 3, total: 7 },
+      { updates: [4, 5, 6], itemsPerPage: 3, total: 7 },
+      { updates: [7], itemsPerPage: 3, total: 7 },
+    ]);
+    const style: PagingStyle = { kind: 'page-number', pageSize: 100 };
+    assert.deepEqual(await collect(fetchPage, 'updates', style), [[1, 2, 3], [4, 5, 6], [7]]);
+    assert.deepEqual(queries, [
+      { page: 1, pageSize: 100 },
+      { page: 2, pageSize: 3 },
+      { page: 3, pageSize: 3 },
+    ]);
+  });
+
+  void it('takes the length of a short page as the server size when it does not say itemsPerPage', async () => {
+    const { fetchPage, queries } = scripted([
+      { updates: [1, 2], total: 5 },
+      { updates: [3, 4], total: 5 },
+      { updates: [5], total: 5 },
+    ]);
+    assert.deepEqual(await collect(fetchPage, 'updates', { kind: 'page-number', pageSize: 10 }), [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(queries.map((q) => [q.page, q.pageSize]), [
+      [1, 10],
+      [2, 2],
+      [3, 2],
+    ]);
+  });
+
+  void it('without a total, a page shorter than the server says it sends is the last', async () => {
+    const { fetchPage, queries } = scripted([{ updates: [1, 2], itemsPerPage: 2 }, { updates: [3], itemsPerPage: 2 }]);
+    assert.deepEqual(await collect(fetchPage, 'updates', { kind: 'page-number', pageSize: 50 }), [[1, 2], [3]]);
+    assert.equal(queries.length, 2);
+  });
+
+  void it('stops when page sizes change so that offsets no longer line up', async () => {
+    const { fetchPage } = scripted([
+      { updates: [1, 2, 3], total: 9 },
+      { updates: [4, 5], total: 9 },
+    ]);
+    await assert.rejects(collect(fetchPage, 'updates', { kind: 'page-number', pageSize: 10 }), /changed its page size mid-listing/);
+  });
+
+  void it('stops when the total grows without bound', async () => {
+    let request = 0;
+    const fetchPage = () => Promise.resolve({ updates: [request * 2 + 1, request * 2 + 2], total: 4 + 2 * ++request });
+    await assert.rejects(collect(fetchPage, 'updates', numbered), /the total grew from 6 to 10 while paging|items read where the first page announced/);
+    assert.ok(request < 10);
+  });
+
+  void it('tolerates a total that grows a little (an item added while paging)', async () => {
+    const { fetchPage } = scripted([
+      { updates: [1, 2], total: 4 },
+      { updates: [2, 3], total: 5 },
+      { updates: [4], total: 5 },
+    ]);
+    assert.deepEqual(await collect(fetchPage, 'updates', numbered), [[1, 2], [2, 3], [4]]);
+  });
+
+  void it('uses the parameter and field names the style gives', async () => {
+    const { fetchPage, queries } = scripted([{ runs: [1, 2], count: 3 }, { runs: [3], count: 3 }]);
+    const style: PagingStyle = { kind: 'page-number', pageSize: 2, pageParam: 'p', pageSizeParam: 'size', totalField: 'count' };
+    assert.deepEqual(await collect(fetchPage, 'runs', style), [[1, 2], [3]]);
+    assert.deepEqual(queries, [
+      { p: 1, size: 2 },
+      { p: 2, size: 2 },
+    ]);
   });
 
   void it('stops fetching when the consumer breaks out', async () => {

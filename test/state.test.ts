@@ -31,7 +31,7 @@ void describe('StateStore.parse: empty inputs', () => {
     void it(`accepts ${label} as no state`, () => {
       const store = StateStore.parse(input);
       assert.equal(store.get('stacks', acme), undefined);
-      assert.deepEqual(store.streamState('stacks'), {});
+      assert.deepEqual(store.singerStreamState('stacks'), {});
       assert.deepEqual(store.singerState(), { bookmarks: {} });
     });
   }
@@ -141,7 +141,7 @@ void describe('StateStore.parse: Singer state', () => {
     const other = { ...stackCtx, stack_name: 'dev' };
     assert.deepEqual(store.get('stack_updates', other), { context: other, replication_key: '', replication_key_value: 1600000000 });
     assert.equal(store.get('stacks', acme), undefined);
-    assert.deepEqual(store.streamState('stack_updates'), {
+    assert.deepEqual(store.singerStreamState('stack_updates'), {
       partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000000 }],
       replication_key_value: 1600000000,
     });
@@ -192,8 +192,8 @@ void describe('StateStore.parse: Airbyte state', () => {
     ]);
     assert.equal(store.get('stacks', acme)?.replication_key_value, 100);
     assert.equal(store.get('stack_updates', stackCtx)?.unsettled, true);
-    assert.deepEqual(store.streamState('organization_members'), {});
-    assert.deepEqual(store.streamState('organization_teams'), {});
+    assert.deepEqual(store.singerStreamState('organization_members'), {});
+    assert.deepEqual(store.singerStreamState('organization_teams'), {});
   });
 
   void it('reads an array of whole STATE messages', () => {
@@ -313,7 +313,7 @@ void describe('StateStore: get/set/clear and outputs', () => {
     store.set('stacks', { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: 2 });
     store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 3 });
     assert.equal(store.get('stacks', acme)?.replication_key_value, 3);
-    assert.deepEqual(store.streamState('stacks'), {
+    assert.deepEqual(store.singerStreamState('stacks'), {
       partitions: [
         { context: acme, replication_key: 'last_update', replication_key_value: 3 },
         { context: { org_name: 'b' }, replication_key: 'last_update', replication_key_value: 2 },
@@ -324,7 +324,7 @@ void describe('StateStore: get/set/clear and outputs', () => {
   void it('set keeps the unsettled marker', () => {
     const store = new StateStore();
     store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 5, unsettled: true });
-    assert.deepEqual(store.streamState('stack_updates'), {
+    assert.deepEqual(store.singerStreamState('stack_updates'), {
       partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 5, unsettled: true }],
     });
   });
@@ -340,7 +340,7 @@ void describe('StateStore: get/set/clear and outputs', () => {
     store.clear('stacks');
     store.clear('organization_members');
     assert.equal(store.get('stacks', acme), undefined);
-    assert.deepEqual(store.streamState('stacks'), {});
+    assert.deepEqual(store.singerStreamState('stacks'), {});
     assert.deepEqual(store.singerState(), { bookmarks: { other: { x: 1 } } });
   });
 
@@ -368,8 +368,8 @@ void describe('StateStore: get/set/clear and outputs', () => {
   void it('an Airbyte stream state written by streamState() parses back', () => {
     const store = new StateStore();
     store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 33 });
-    const again = StateStore.parse([airbyteStream('stack_updates', store.streamState('stack_updates'))]);
-    assert.deepEqual(again.streamState('stack_updates'), store.streamState('stack_updates'));
+    const again = StateStore.parse([airbyteStream('stack_updates', store.singerStreamState('stack_updates'))]);
+    assert.deepEqual(again.singerStreamState('stack_updates'), store.singerStreamState('stack_updates'));
   });
 
   void it('a set partition replaces the carried Singer bookmark of that stream', () => {

@@ -20,6 +20,7 @@ const config: TapConfig = {
   requestTimeoutMs: 60_000,
   maxAttempts: 5,
   checkpointIntervalMs: 5000,
+  maxResponseBytes: 64 * 2 ** 20,
 };
 
 const schemas = new SchemaRegistry();

@@ -3,16 +3,18 @@ import { PulumiClient } from '../http/client.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
 import type { Runtime } from '../runtime.js';
 
-export function createClient(rt: Runtime, config: TapConfig, overrides: { maxAttempts?: number } = {}): PulumiClient {
+export function createClient(rt: Runtime, config: TapConfig): PulumiClient {
   const retryBase = Number(rt.env.TAP_PULUMI_CLOUD_RETRY_BASE_MS);
   return new PulumiClient({
     baseUrl: config.baseUrl,
     token: config.token,
     timeoutMs: config.requestTimeoutMs,
-    maxAttempts: overrides.maxAttempts ?? config.maxAttempts,
+    maxAttempts: config.maxAttempts,
     maxSockets: config.maxConcurrency + 2,
+    maxResponseBytes: config.maxResponseBytes,
     userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.versions.node})`,
     logger: rt.logger,
+    redact: (text) => rt.redactor.redact(text),
     // Tests shorten backoff through the environment; users have no reason to.
     ...(Number.isFinite(retryBase) && retryBase >= 0 ? { retryBaseMs: retryBase } : {}),
   });

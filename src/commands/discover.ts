@@ -5,7 +5,7 @@ import { SchemaRegistry } from '../schemas.js';
 
 /** The schemas are static: discover validates the config but makes no request. */
 export async function discoverCommand(rt: Runtime, configPaths: readonly string[]): Promise<number> {
-  const config = await loadConfig(configPaths, rt.env);
+  const config = await loadConfig(configPaths, rt.env, (message) => rt.logger.warn(message));
   rt.redactor.add(config.token);
   const schemas = new SchemaRegistry();
   if (rt.protocol === 'airbyte') {

@@ -10,7 +10,9 @@ import { SingerWriter } from '../writers/singer.js';
 import { StderrLogger } from '../logger.js';
 import { SingerMetrics } from '../metrics.js';
 import { ProgressLine } from '../progress.js';
+import { ConfigError } from '../errors.js';
 import { createClient } from './client.js';
+import { verifyAccess } from './connection.js';
 
 export interface ReadArgs {
   config: readonly string[];
@@ -22,14 +24,20 @@ export interface ReadArgs {
 
 export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSignal): Promise<number> {
   const started = Date.now();
-  const config = await loadConfig(args.config, rt.env);
+  const config = await loadConfig(args.config, rt.env, (message) => rt.logger.warn(message));
   rt.redactor.add(config.token);
   const selection: SelectedStream[] = args.catalog ? parseCatalog(await readJsonFile(args.catalog, 'catalog'), `catalog '${args.catalog}'`) : selectAll();
   const state = args.state ? StateStore.parse(await readJsonFile(args.state, 'state'), `state '${args.state}'`) : new StateStore();
+  for (const warning of state.clampFuture(Math.floor(Date.now() / 1000))) rt.logger.warn(warning);
   if (selection.length === 0) rt.logger.warn('the catalog selects no stream: nothing to sync');
 
   const client = createClient(rt, config);
   const metrics = rt.protocol === 'singer' ? new SingerMetrics(rt.logger) : undefined;
+  if (args.test !== 'schema' && selection.length > 0) {
+    // A wrong token, organization or host is one line before anything starts, not a failure per endpoint.
+    const access = await verifyAccess(client, config, { ...(signal ? { signal } : {}), onAttempt: (endpoint, notice) => metrics?.request(endpoint, notice) });
+    if (access.problem !== undefined) throw new ConfigError(access.problem);
+  }
   const progress = ProgressLine.forTerminal(rt.stderr);
   if (progress && rt.logger instanceof StderrLogger) rt.logger.clearLineFirst = true;
   const airbyteWriter = rt.protocol === 'airbyte' ? new AirbyteWriter(rt.out, rt.logger) : undefined;
@@ -43,6 +51,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     fetch: (request) =>
       client.getJson(request.path, request.query, {
         signal: request.signal,
+        accept: request.malformation,
         onRetry: (notice) => {
           if (notice.status === 429) rateLimited(request.stream, notice.delayMs);
         },
@@ -60,18 +69,21 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   }
   rt.logger.info(`syncing ${selection.map((s) => `${s.name} (${s.syncMode})`).join(', ') || 'nothing'} for ${config.organizations.join(', ')}`);
 
-  for await (const batch of engine.run()) {
-    for (const event of batch) {
-      // A test run must not move bookmarks.
-      if (event.kind === 'state' && args.test) continue;
-      if (event.kind === 'status' && (event.status === 'COMPLETE' || event.status === 'INCOMPLETE')) metrics?.recordCount(event.stream, engine.summary.records.get(event.stream) ?? 0);
-      // A promise only when stdout is full: then the whole sync waits for the reader.
-      const waiting = writer.write(event);
-      if (waiting) await waiting;
+  try {
+    for await (const batch of engine.run()) {
+      for (const event of batch) {
+        // A test run must not move bookmarks.
+        if (event.kind === 'state' && args.test) continue;
+        if (event.kind === 'status' && (event.status === 'COMPLETE' || event.status === 'INCOMPLETE')) metrics?.recordCount(event.stream, engine.summary.records.get(event.stream) ?? 0);
+        // A promise only when stdout is full: then the whole sync waits for the reader.
+        const waiting = writer.write(event);
+        if (waiting) await waiting;
+      }
+      progress?.update({ ...engine.summary, records: [...engine.summary.records.values()].reduce((a, b) => a + b, 0) });
     }
-    progress?.update({ ...engine.summary, records: [...engine.summary.records.values()].reduce((a, b) => a + b, 0) });
+  } finally {
+    progress?.clear();
   }
-  progress?.clear();
   if (writer instanceof SingerWriter && !args.test) await writer.finish(state);
 
   const { records, failedStreams, skippedPartitions, interruption } = engine.summary;

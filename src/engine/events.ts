@@ -8,7 +8,8 @@ export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
 
 export type SyncEvent =
   | { kind: 'status'; stream: StreamName; status: StreamStatus; schema: JsonSchema; keyProperties: readonly string[]; replicationKey?: string }
-  | { kind: 'record'; stream: StreamName; record: AnyRecord }
+  /** `json` is the record already serialised, inside its partition, so a record that cannot be written fails only there. */
+  | { kind: 'record'; stream: StreamName; record: AnyRecord; json: string }
   /** The stream's bookmarks changed (or the stream ended): everything it covers has been emitted. */
   | { kind: 'state'; stream: StreamName; state: StateStore }
   | { kind: 'error'; stream: StreamName; error: unknown; message: string }

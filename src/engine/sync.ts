@@ -4,11 +4,11 @@
 import { setMaxListeners } from 'node:events';
 import type { SelectedStream } from '../catalog.js';
 import type { TapConfig } from '../config.js';
-import { ApiError, InterruptedError, messageOf } from '../errors.js';
+import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from '../errors.js';
 import type { Query } from '../http/client.js';
 import { paginate } from '../paging.js';
 import type { JsonSchema, SchemaRegistry } from '../schemas.js';
-import { contextKey, type PartitionState, type StateStore } from '../state.js';
+import { CLOCK_MARGIN_SECONDS, contextKey, type KeyValue, type PartitionState, type StateStore } from '../state.js';
 import { childrenOf, STREAMS } from '../streams/index.js';
 import type { AnyRecord, Bookmark, Context, StreamDefinition, StreamName } from '../streams/types.js';
 import type { StreamStatus, SyncEvent } from './events.js';
@@ -21,6 +21,8 @@ export interface PageRequest {
   stream: StreamName;
   endpoint: string;
   signal: AbortSignal;
+  /** Why a response is not a page of this listing (then it is retried), or undefined. */
+  malformation: (body: unknown) => string | undefined;
 }
 
 export type Fetch = (request: PageRequest) => Promise<unknown>;
@@ -41,9 +43,13 @@ export interface SyncOptions {
 }
 
 type Def = StreamDefinition<AnyRecord>;
+type RecordEvent = Extract<SyncEvent, { kind: 'record' }>;
 
-/** How far the API's clock may be ahead of ours. */
-const CLOCK_MARGIN_SECONDS = 300;
+/**
+ * What sources hand to `deliver`: sync events, and marks where a checkpoint may be written. Whether
+ * one is, and which streams it covers, is decided in output order, where the records are counted.
+ */
+type EngineEvent = SyncEvent | { kind: 'checkpoint'; final?: StreamName };
 
 export interface SyncSummary {
   records: Map<StreamName, number>;
@@ -51,9 +57,55 @@ export interface SyncSummary {
   skippedPartitions: number;
   /** Why the run stopped before its end, if it did. */
   interruption?: InterruptedError;
-  /** Parent records (stacks) listed, and those whose child streams are done: for a progress line. */
+  /** Parent records with child streams to read (stacks), and those whose children are done: for a progress line. */
   parentsListed: number;
   parentsDone: number;
+}
+
+/** A page that brings nothing new, twice in a row, means the server is going round in circles. */
+const STALE_PAGES_LIMIT = 2;
+
+/** Keys read so far in one partition: a record is emitted once, and a listing that only repeats itself is stopped. */
+class PartitionReading {
+  private readonly keys = new Set<string>();
+  private stalePages = 0;
+
+  constructor(private readonly where: string) {}
+
+  isNew(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    return true;
+  }
+
+  pageRead(newRecords: number): void {
+    this.stalePages = newRecords > 0 ? 0 : this.stalePages + 1;
+    if (this.stalePages >= STALE_PAGES_LIMIT) {
+      throw new PagingError(`${this.where}: ${STALE_PAGES_LIMIT} pages in a row held only items already read; stopping to avoid reading the same items forever`);
+    }
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/** A key value that names the record exactly: a non-empty string or an exact integer. */
+function isExactKey(value: unknown): value is KeyValue {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isSafeInteger(value));
+}
+
+/** The record's primary key as text; a record whose key was not sent exactly is never emitted. */
+export function recordKey(def: Def, record: AnyRecord): string {
+  const values: KeyValue[] = [];
+  for (const property of def.keyProperties) {
+    const value = record[property];
+    if (!isExactKey(value)) throw new RecordError(`${def.name}: key property '${property}' is ${describeValue(value)}; a record is never emitted with an invented key`);
+    values.push(value);
+  }
+  return JSON.stringify(values);
 }
 
 export class SyncEngine {
@@ -65,12 +117,16 @@ export class SyncEngine {
   private readonly selected: Map<StreamName, SelectedStream>;
   private readonly running = new Set<StreamName>();
   private readonly invalidReported = new Set<StreamName>();
+  private readonly outOfRangeReported = new Set<StreamName>();
+  /** Streams whose bookmarks changed since their last STATE. */
   private readonly dirty = new Set<StreamName>();
   /** Streams that have had at least one STATE. */
   private readonly checkpointed = new Set<StreamName>();
   /** Streams with records written after their last STATE. */
   private readonly recordsSinceState = new Set<StreamName>();
   private lastCheckpoint = 0;
+  /** Record bytes delivered since the last checkpoint: a state is written only when the data it covers outweighs it. */
+  private recordBytesSinceCheckpoint = 0;
   private readonly now: () => number;
   private readonly checkpointIntervalMs: number;
   /** Aborts in-flight requests when the run must stop (a signal, or a rejected token). */
@@ -108,7 +164,7 @@ export class SyncEngine {
     return childrenOf(def.name).find((child) => this.selected.has(child.name))?.name ?? def.name;
   }
 
-  private async fetch(def: Def, context: Context, query: Query): Promise<unknown> {
+  private async fetch(def: Def, context: Context, query: Query, malformation: (body: unknown) => string | undefined): Promise<unknown> {
     const release = await this.requests.acquire(this.stop.signal);
     try {
       return await this.options.fetch({
@@ -117,6 +173,7 @@ export class SyncEngine {
         stream: this.reportedAs(def),
         endpoint: def.endpoint,
         signal: this.stop.signal,
+        malformation,
       });
     } finally {
       release();
@@ -148,7 +205,7 @@ export class SyncEngine {
     for await (const batch of mergeBounded(families, families.length)) yield this.deliver(batch);
   }
 
-  private async *runFamily(root: Def): AsyncGenerator<SyncEvent[]> {
+  private async *runFamily(root: Def): AsyncGenerator<EngineEvent[]> {
     const children = childrenOf(root.name).filter((child) => this.selected.has(child.name));
     const family = [...(this.selected.has(root.name) ? [root] : []), ...children];
     if (family.length === 0 || this.stopped) return;
@@ -158,11 +215,9 @@ export class SyncEngine {
     yield this.estimateEvents(true);
     for (const def of family) {
       const interruption = this.summary.interruption;
-      const ending: SyncEvent[] = [];
+      const ending: EngineEvent[] = [];
       if (interruption && !this.summary.failedStreams.has(def.name)) ending.push(this.failure(def, def.name, interruption));
-      // Every stream ends with a state after its last record, but not the same state twice in a row.
-      if (this.dirty.has(def.name) || !this.checkpointed.has(def.name) || this.recordsSinceState.has(def.name)) ending.push(this.stateEvent(def.name));
-      this.dirty.delete(def.name);
+      ending.push({ kind: 'checkpoint', final: def.name });
       ending.push(this.status(def, this.summary.failedStreams.has(def.name) ? 'INCOMPLETE' : 'COMPLETE'));
       yield ending;
     }
@@ -191,39 +246,63 @@ export class SyncEngine {
   private bookmark(def: Def, context: Context): Bookmark | undefined {
     if (!this.isIncremental(def)) return undefined;
     const saved = this.options.state.get(def.name, context);
-    if (saved) return { value: saved.replication_key_value, fromState: true, unsettled: saved.unsettled === true };
+    if (saved) {
+      return {
+        value: saved.replication_key_value,
+        fromState: true,
+        unsettled: saved.unsettled === true,
+        nullCursorKeys: new Set((saved.null_cursor_keys ?? []).map((key) => JSON.stringify(key))),
+      };
+    }
     const start = this.options.config.startDate;
-    return start === undefined ? undefined : { value: start, fromState: false, unsettled: false };
+    return start === undefined ? undefined : { value: start, fromState: false, unsettled: false, nullCursorKeys: new Set() };
+  }
+
+  /** The record serialised inside its partition (with deselected properties left out): a record that cannot be written fails only there. */
+  private recordEvent(def: Def, record: AnyRecord): RecordEvent {
+    const excluded = this.selected.get(def.name)?.excludedProperties;
+    const kept = excluded && excluded.size > 0 ? Object.fromEntries(Object.entries(record).filter(([k]) => !excluded.has(k))) : record;
+    let json: string;
+    try {
+      json = JSON.stringify(kept);
+    } catch (error) {
+      throw new RecordError(`${def.name}: a record cannot be written as JSON (${messageOf(error)}; nested too deeply?)`);
+    }
+    return { kind: 'record', stream: def.name, record: kept, json };
+  }
+
+  /**
+   * A cursor value may move a bookmark only if it is not in the future (beyond the API's clock
+   * margin): a millisecond timestamp taken for seconds would otherwise pin the bookmark for ever.
+   * The record itself is still emitted; the first such value of a stream is logged.
+   */
+  private usableCursor(def: Def, value: number, where: string, out: EngineEvent[]): boolean {
+    const limit = Math.floor(this.now() / 1000) + CLOCK_MARGIN_SECONDS;
+    if (value <= limit) return true;
+    if (!this.outOfRangeReported.has(def.name)) {
+      this.outOfRangeReported.add(def.name);
+      out.push({ kind: 'log', level: 'warn', message: `${where}: ${def.replicationKey ?? 'cursor'} ${value} is in the future (not Unix seconds?); the record is emitted but the bookmark does not move to it; further values like it are not reported` });
+    }
+    return false;
   }
 
   /** One organization of a root stream and, per root record, its selected child streams. */
-  private async *readOrganization(root: Def, children: Def[], organization: string): AsyncGenerator<SyncEvent[]> {
+  private async *readOrganization(root: Def, children: Def[], organization: string): AsyncGenerator<EngineEvent[]> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
     const bookmark = this.bookmark(root, context);
-    let newest: number | undefined;
     const where = `${root.name} (organization ${organization})`;
-    // The children's partitions of every listed record: bookmarks of stacks no longer listed are dropped.
-    const listed = new Map<StreamName, Set<string>>(children.map((child) => [child.name, new Set<string>()]));
-    const listing = { complete: false };
-    const seen = (record: AnyRecord) => {
-      const key = root.replicationKey ? record[root.replicationKey] : undefined;
-      if (typeof key === 'number') newest = newest === undefined ? key : Math.max(newest, key);
-      for (const child of children) listed.get(child.name)?.add(contextKey(child.context(organization, record)));
-    };
+    const listing: RootListing = { complete: false, children: new Map(children.map((child) => [child.name, new Set<string>()])), nullCursorKeys: [] };
     // A stack listed early may be updated while later pages are read: the bookmark must not pass the
     // listing's own start (less a margin for the server's clock), or that update would never be seen.
     const listingStarted = Math.floor(this.now() / 1000) - CLOCK_MARGIN_SECONDS;
     try {
-      const partitions = this.rootPartitions(root, children, organization, bookmark, seen, listing);
+      const partitions = this.rootPartitions(root, children, organization, bookmark, listing);
       yield* mergeBounded(partitions, this.options.config.maxConcurrency);
-      if (listing.complete && !this.stopped) yield* this.pruneUnlisted(children, organization, listed);
+      if (listing.complete && !this.stopped) yield* this.pruneUnlisted(children, organization, listing.children);
       // Only a complete listing may move the bookmark: stacks are not listed in time order.
-      if (listing.complete && !this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey && newest !== undefined) {
-        const previous = bookmark?.fromState ? bookmark.value : undefined;
-        const value = Math.max(Math.min(newest, listingStarted), previous ?? Number.MIN_SAFE_INTEGER);
-        this.options.state.set(root.name, { context, replication_key: root.replicationKey, replication_key_value: value });
-        this.dirty.add(root.name);
+      if (listing.complete && !this.stopped && emitRoot && this.isIncremental(root) && root.replicationKey) {
+        this.saveRootBookmark(root, context, bookmark, listing, listingStarted);
       }
     } catch (error) {
       if (error instanceof ApiError && error.status !== undefined && root.unavailableStatuses?.includes(error.status)) {
@@ -233,11 +312,24 @@ export class SyncEngine {
         yield [...(emitRoot ? [root] : []), ...children].map((def) => this.failure(def, `${def.name} (organization ${organization})`, error));
       }
     }
-    yield this.checkpoint(true);
+    yield [{ kind: 'checkpoint' }];
+  }
+
+  private saveRootBookmark(root: Def, context: Context, bookmark: Bookmark | undefined, listing: RootListing, listingStarted: number): void {
+    const replicationKey = root.replicationKey;
+    if (!replicationKey) return;
+    const previous = bookmark?.fromState ? bookmark.value : undefined;
+    const nullCursorKeys = listing.nullCursorKeys;
+    if (listing.newest === undefined && previous === undefined && nullCursorKeys.length === 0) return;
+    const value = Math.max(Math.min(listing.newest ?? listingStarted, listingStarted), previous ?? Number.MIN_SAFE_INTEGER);
+    const partition: PartitionState = { context, replication_key: replicationKey, replication_key_value: value };
+    if (nullCursorKeys.length > 0) partition.null_cursor_keys = nullCursorKeys;
+    this.options.state.set(root.name, partition);
+    this.dirty.add(root.name);
   }
 
   /** After a complete listing: a stack that is no longer listed was deleted, and so is its bookmark. */
-  private *pruneUnlisted(children: Def[], organization: string, listed: Map<StreamName, Set<string>>): Generator<SyncEvent[]> {
+  private *pruneUnlisted(children: Def[], organization: string, listed: Map<StreamName, Set<string>>): Generator<EngineEvent[]> {
     for (const child of children) {
       if (!this.isIncremental(child)) continue;
       const keep = listed.get(child.name) ?? new Set<string>();
@@ -249,43 +341,53 @@ export class SyncEngine {
   }
 
   /** One unit of work per root record: the record itself, then its children's partitions. */
-  private async *rootPartitions(
-    root: Def,
-    children: Def[],
-    organization: string,
-    bookmark: Bookmark | undefined,
-    seen: (record: AnyRecord) => void,
-    listing: { complete: boolean },
-  ): AsyncGenerator<AsyncIterable<SyncEvent[]>> {
+  private async *rootPartitions(root: Def, children: Def[], organization: string, bookmark: Bookmark | undefined, listing: RootListing): AsyncGenerator<AsyncIterable<EngineEvent[]>> {
     const context = root.context(organization);
     const emitRoot = this.selected.has(root.name);
-    const fetchPage = (query: Query) => this.fetch(root, context, query);
     const where = `${root.name} (organization ${organization})`;
+    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => this.fetch(root, context, query, malformation);
     const everyoneFull = () => [...(emitRoot ? [root] : []), ...children].every((def) => this.full(def.name));
+    const reading = new PartitionReading(where);
+    // Key properties beyond the context name a record within its partition (a stack within its organization).
+    const ownKeys = root.keyProperties.filter((property) => !(property in context));
     for await (const items of paginate(fetchPage, root.itemsKey, root.paging(this.options.config), where)) {
       if (everyoneFull()) return;
+      let fresh = 0;
       for (const raw of items) {
         if (this.stopped) return;
-        this.summary.parentsListed++;
         const record = root.toRecord(raw, context);
-        const key = root.replicationKey ? record[root.replicationKey] : undefined;
-        seen(record);
-        // A record with no replication key value (a never-updated stack) is always emitted.
-        const fresh = !bookmark || typeof key !== 'number' || key >= bookmark.value;
-        const own: SyncEvent[] = emitRoot && fresh ? [{ kind: 'record', stream: root.name, record }] : [];
+        if (!reading.isNew(recordKey(root, record))) continue;
+        fresh++;
+        const own: EngineEvent[] = [];
+        const cursor = root.replicationKey ? record[root.replicationKey] : undefined;
+        let emit: boolean;
+        if (typeof cursor === 'number') {
+          if (this.usableCursor(root, cursor, where, own)) listing.newest = Math.max(listing.newest ?? cursor, cursor);
+          emit = !bookmark || cursor >= bookmark.value;
+        } else {
+          // No cursor value (a never-updated stack): emitted in the run that first lists it, not in every run.
+          const identity = ownKeys.map((property) => record[property]).filter(isExactKey);
+          listing.nullCursorKeys.push(identity);
+          emit = !bookmark?.nullCursorKeys?.has(JSON.stringify(identity));
+        }
+        if (emitRoot && emit) own.push(this.recordEvent(root, record));
+        for (const child of children) listing.children.get(child.name)?.add(contextKey(child.context(organization, record)));
+        if (children.length > 0) this.summary.parentsListed++;
         yield this.withChildren(own, children, organization, record);
       }
+      reading.pageRead(fresh);
     }
     listing.complete = true;
   }
 
-  private async *withChildren(own: SyncEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
+  private async *withChildren(own: EngineEvent[], children: Def[], organization: string, parent: AnyRecord): AsyncGenerator<EngineEvent[]> {
     if (own.length > 0) yield own;
+    if (children.length === 0) return;
     for (const child of children) yield* this.readChildPartition(child, organization, parent);
     this.summary.parentsDone++;
   }
 
-  private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<SyncEvent[]> {
+  private async *readChildPartition(def: Def, organization: string, parent: AnyRecord): AsyncGenerator<EngineEvent[]> {
     const context = def.context(organization, parent);
     const bookmark = this.bookmark(def, context);
     if (bookmark && def.parentShowsChanges && !def.parentShowsChanges(parent, bookmark)) {
@@ -293,8 +395,9 @@ export class SyncEngine {
       return;
     }
     const where = `${def.name} (${Object.values(context).join('/')})`;
-    const fetchPage = (query: Query) => this.fetch(def, context, query);
+    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => this.fetch(def, context, query, malformation);
     const key = def.replicationKey;
+    const reading = new PartitionReading(where);
     let newest: number | undefined;
     let oldestUnsettled: number | undefined;
     let sawUnsettled = false;
@@ -307,29 +410,40 @@ export class SyncEngine {
       for await (const items of paginate(fetchPage, def.itemsKey, def.paging(this.options.config), where, onPage)) {
         // Stopped mid-history: this partition's bookmark stays where it was.
         if (this.stopped || this.full(def.name)) return;
-        const batch: SyncEvent[] = [];
+        const batch: EngineEvent[] = [];
         let reachedBookmark = false;
-        for (const raw of items) {
-          const record = def.toRecord(raw, context);
-          const value = key ? record[key] : undefined;
-          // A record without a time yet (an update not started: 0) says nothing about where paging is.
-          if (bookmark && typeof value === 'number' && value > 0 && value < bookmark.value) {
-            reachedBookmark = def.newestFirst === true;
-            if (reachedBookmark) break;
-            continue;
+        let fresh = 0;
+        try {
+          for (const raw of items) {
+            const record = def.toRecord(raw, context);
+            if (!reading.isNew(recordKey(def, record))) continue;
+            fresh++;
+            const value = key ? record[key] : undefined;
+            // A record without a time yet (an update not started: 0) says nothing about where paging is.
+            if (bookmark && typeof value === 'number' && value > 0 && value < bookmark.value) {
+              reachedBookmark = def.newestFirst === true;
+              if (reachedBookmark) break;
+              continue;
+            }
+            const usable = typeof value === 'number' && this.usableCursor(def, value, where, batch);
+            if (usable) newest = newest === undefined ? value : Math.max(newest, value);
+            if (def.isSettled && !def.isSettled(record)) {
+              sawUnsettled = true;
+              // An unfinished update that has not started has no time yet: it cannot hold the bookmark back.
+              if (usable && value > 0) oldestUnsettled = oldestUnsettled === undefined ? value : Math.min(oldestUnsettled, value);
+            }
+            batch.push(this.recordEvent(def, record));
           }
-          if (typeof value === 'number') newest = newest === undefined ? value : Math.max(newest, value);
-          if (def.isSettled && !def.isSettled(record)) {
-            sawUnsettled = true;
-            // An unfinished update that has not started has no time yet: it cannot hold the bookmark back.
-            if (typeof value === 'number' && value > 0) oldestUnsettled = oldestUnsettled === undefined ? value : Math.min(oldestUnsettled, value);
-          }
-          batch.push({ kind: 'record', stream: def.name, record });
+        } catch (error) {
+          // The records before the one that failed are good: they go out before the failure.
+          if (batch.length > 0) yield batch;
+          throw error;
         }
         emitted += batch.length;
         if (batch.length > 0) yield batch;
         // Newest first: everything after the bookmark has been read; leaving the loop ends paging.
         if (reachedBookmark) break;
+        reading.pageRead(fresh);
       }
     } catch (error) {
       if (this.stopped) return;
@@ -379,9 +493,13 @@ export class SyncEngine {
   }
 
   /** The single exit of every batch: statuses, validation and checkpoints happen here, in output order. */
-  private deliver(batch: SyncEvent[]): SyncEvent[] {
+  private deliver(batch: EngineEvent[]): SyncEvent[] {
     const out: SyncEvent[] = [];
     for (const event of batch) {
+      if (event.kind === 'checkpoint') {
+        out.push(...(event.final ? this.finalState(event.final) : this.checkpoint()));
+        continue;
+      }
       if (event.kind !== 'record') {
         out.push(event);
         continue;
@@ -394,34 +512,56 @@ export class SyncEngine {
       }
       this.summary.records.set(event.stream, (this.summary.records.get(event.stream) ?? 0) + 1);
       this.recordsSinceState.add(event.stream);
+      this.recordBytesSinceCheckpoint += event.json.length;
       const validate = this.options.schemas.validator(event.stream);
       if (!validate(event.record) && !this.invalidReported.has(event.stream)) {
         this.invalidReported.add(event.stream);
         const problem = (validate.errors ?? []).map((e) => `${e.instancePath || '(record)'} ${e.message ?? ''}`).join('; ');
         out.push({ kind: 'log', level: 'warn', message: `${event.stream}: a record does not match the stream's schema (${problem}); emitted as is, further mismatches not reported` });
       }
-      const excluded = this.selected.get(event.stream)?.excludedProperties;
-      out.push(excluded && excluded.size > 0 ? { ...event, record: Object.fromEntries(Object.entries(event.record).filter(([k]) => !excluded.has(k))) } : event);
+      out.push(event);
     }
-    out.push(...this.estimateEvents(), ...this.checkpoint(false));
+    out.push(...this.estimateEvents(), ...this.checkpoint());
     return out;
   }
 
   private stateEvent(stream: StreamName): SyncEvent {
     this.checkpointed.add(stream);
     this.recordsSinceState.delete(stream);
+    this.dirty.delete(stream);
     return { kind: 'state', stream, state: this.options.state };
   }
 
-  private checkpoint(force: boolean): SyncEvent[] {
+  /**
+   * A checkpoint of the streams whose bookmarks moved, at most every checkpoint interval, and only
+   * once the records written since the last one outweigh the state itself: every state holds every
+   * bookmark, so on many partitions a state after each would make the output quadratic.
+   */
+  private checkpoint(): SyncEvent[] {
     if (this.dirty.size === 0) return [];
     const now = this.now();
-    if (!force && now - this.lastCheckpoint < this.checkpointIntervalMs) return [];
+    if (now - this.lastCheckpoint < this.checkpointIntervalMs) return [];
+    if (this.recordBytesSinceCheckpoint < this.options.state.approximateBytes()) return [];
     this.lastCheckpoint = now;
-    const states = [...this.dirty].map((stream) => this.stateEvent(stream));
-    this.dirty.clear();
-    return states;
+    this.recordBytesSinceCheckpoint = 0;
+    return [...this.dirty].map((stream) => this.stateEvent(stream));
   }
+
+  /** Every stream ends with a state after its last record, but not the same state twice in a row. */
+  private finalState(stream: StreamName): SyncEvent[] {
+    if (!this.dirty.has(stream) && this.checkpointed.has(stream) && !this.recordsSinceState.has(stream)) return [];
+    return [this.stateEvent(stream)];
+  }
+}
+
+interface RootListing {
+  complete: boolean;
+  /** The newest usable cursor value listed. */
+  newest?: number;
+  /** Per child stream, the partitions of every listed record: bookmarks of records no longer listed are dropped. */
+  children: Map<StreamName, Set<string>>;
+  /** Key values of the listed records that have no cursor value. */
+  nullCursorKeys: KeyValue[][];
 }
 
 function withoutProperties(schema: JsonSchema, excluded: ReadonlySet<string> | undefined): JsonSchema {

@@ -20,6 +20,8 @@ export interface Bookmark {
   fromState: boolean;
   /** An earlier sync saw records that could still change (unfinished updates). */
   unsettled: boolean;
+  /** Records without a cursor value already emitted by an earlier sync, by their key values outside the context (JSON). */
+  nullCursorKeys?: ReadonlySet<string>;
 }
 
 export interface StreamDefinition<R extends AnyRecord = AnyRecord> {

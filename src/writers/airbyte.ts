@@ -54,7 +54,7 @@ export class AirbyteWriter {
       case 'record':
         this.sinceState.set(event.stream, (this.sinceState.get(event.stream) ?? 0) + 1);
         // Built as text: the hot path, and the one message with no need of a wrapper object.
-        return this.sink.write(`{"type":"RECORD","record":{"stream":"${event.stream}","data":${JSON.stringify(event.record)},"emitted_at":${Date.now()}}}`);
+        return this.sink.write(`{"type":"RECORD","record":{"stream":"${event.stream}","data":${event.json},"emitted_at":${Date.now()}}}`);
       case 'state': {
         const recordCount = this.sinceState.get(event.stream) ?? 0;
         this.sinceState.set(event.stream, 0);
@@ -62,7 +62,7 @@ export class AirbyteWriter {
           type: 'STATE',
           state: {
             type: 'STREAM',
-            stream: { stream_descriptor: { name: event.stream }, stream_state: { ...event.state.streamState(event.stream) } },
+            stream: { stream_descriptor: { name: event.stream }, stream_state: { ...event.state.airbyteStreamState(event.stream) } },
             sourceStats: { recordCount },
           },
         });

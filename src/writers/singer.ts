@@ -33,7 +33,8 @@ export class SingerWriter {
         });
       case 'record':
         this.wroteSinceState = true;
-        return this.message({ type: 'RECORD', stream: event.stream, record: event.record, time_extracted: new Date().toISOString() });
+        // Built as text around the record's own JSON, serialised once inside its partition.
+        return this.sink.write(`{"type":"RECORD","stream":${JSON.stringify(event.stream)},"record":${event.json},"time_extracted":"${new Date().toISOString()}"}`);
       case 'state': {
         const value = event.state.singerState();
         const text = JSON.stringify(value);
