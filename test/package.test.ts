@@ -65,7 +65,7 @@ void describe('npm package', { timeout: 600_000 }, () => {
   });
 
   void it('holds the built program, schemas, spec, catalog and README', async () => {
-    for (const file of ['dist/src/cli.js', 'spec.json', 'catalog.json', 'README.md', 'package.json']) {
+    for (const file of ['dist/src/cli.js', 'spec.json', 'catalog.json', 'README.md', 'LICENSE', 'package.json']) {
       assert.ok(files.includes(file), `${file} is in the package`);
     }
     const schemas = (await readdir(join(REPO_ROOT, 'schemas'))).filter((f) => f.endsWith('.json'));
@@ -84,6 +84,24 @@ void describe('npm package', { timeout: 600_000 }, () => {
       .filter((f) => f.startsWith('dist/src/') && f.endsWith('.js'))
       .filter((f) => !existsSync(join(REPO_ROOT, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
     assert.deepEqual(stale, []);
+  });
+
+  void describe('installed globally, as the README says', () => {
+    for (const [how, source] of [
+      ['npm install -g . (in a clone after npm ci)', () => REPO_ROOT],
+      ['npm install -g ./tap-pulumi-cloud-VERSION.tgz (after npm pack)', () => tarball],
+    ] as const) {
+      void it(how, async () => {
+        // A prefix of its own stands for the global one, so the test leaves the machine as it was.
+        const prefix = join(work, `global-${how.length}`);
+        expectOk(await run(NPM, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', source()], work, 300_000), how);
+        for (const name of ['tap-pulumi-cloud', 'source-pulumi-cloud']) {
+          const version = await run(join(prefix, 'bin', name), ['--version'], work, 60_000);
+          expectOk(version, `${name} --version`);
+          assert.match(version.stdout, /^tap-pulumi-cloud \d+\.\d+\.\d+/);
+        }
+      });
+    }
   });
 
   void describe('installed into a new project', () => {
