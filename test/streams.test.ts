@@ -686,3 +686,67 @@ void describe('organization_teams.toRecord', () => {
     assert.equal('query' in organizationTeams, false);
   });
 });
+
+void describe('stream schemas', () => {
+  /** Every value of `additionalProperties` anywhere in a schema, with its JSON pointer. */
+  function additionalProperties(node: unknown, path = ''): Array<[string, unknown]> {
+    if (Array.isArray(node)) return node.flatMap((item, index) => additionalProperties(item, `${path}/${index}`));
+    if (typeof node !== 'object' || node === null) return [];
+    return Object.entries(node).flatMap(([key, value]) => [...(key === 'additionalProperties' ? [[`${path}/${key}`, value] as [string, unknown]] : []), ...additionalProperties(value, `${path}/${key}`)]);
+  }
+
+  void it('require only the key properties, which are never null', () => {
+    for (const def of STREAMS) {
+      const schema = schemas.schema(def.name);
+      assert.deepEqual(schema.required, [...def.keyProperties], def.name);
+      for (const key of def.keyProperties) {
+        const type = schema.properties?.[key]?.type;
+        assert.ok(type === 'string' || type === 'integer', `${def.name}.${key} is ${JSON.stringify(type)}`);
+      }
+    }
+  });
+
+  void it('let every other property, and the cursor, be null', () => {
+    for (const def of STREAMS) {
+      for (const [name, property] of Object.entries(schemas.schema(def.name).properties ?? {})) {
+        if (def.keyProperties.includes(name)) continue;
+        assert.ok(Array.isArray(property.type) && property.type.includes('null'), `${def.name}.${name} is not nullable`);
+      }
+    }
+  });
+
+  void it('set every additionalProperties, at any depth, to exactly true (Airbyte test_additional_properties_is_true)', () => {
+    for (const def of STREAMS) {
+      const found = additionalProperties(schemas.schema(def.name));
+      assert.ok(found.length > 0, def.name);
+      for (const [path, value] of found) assert.equal(value, true, `${def.name}${path}`);
+    }
+  });
+
+  void it('say what the values of data maps are', () => {
+    const properties = schemas.schema('stack_updates').properties ?? {};
+    assert.match(String(properties.environment?.description), /string/);
+    assert.match(String(properties.config?.description), /secret/);
+    assert.match(String(properties.resource_changes?.description), /integer/);
+    assert.match(String(properties.end_time?.description), /null while the update has not finished/);
+  });
+
+  void it('mark RFC 3339 times as date-time', () => {
+    const member = schemas.schema('organization_members').properties ?? {};
+    assert.equal(member.created?.format, 'date-time');
+    assert.equal(member.fga_role?.properties?.modified_at?.format, 'date-time');
+    assert.ok(schemas.validator('organization_members')(organizationMembers.toRecord({ user: { githubLogin: 'a' }, fgaRole: { modifiedAt: '2024-01-01T00:00:00Z' } }, orgCtx)));
+    assert.equal(schemas.validator('organization_members')(organizationMembers.toRecord({ user: { githubLogin: 'a' }, fgaRole: { modifiedAt: 'yesterday' } }, orgCtx)), false);
+  });
+
+  void it('accept a record whose every non-key field is null', () => {
+    const nulls = (name: StreamName, keys: Record<string, unknown>) =>
+      Object.fromEntries(Object.keys(schemas.schema(name).properties ?? {}).map((property) => [property, property in keys ? keys[property] : null]));
+    assertValid('stacks', nulls('stacks', stackCtx));
+    assertValid('stack_updates', nulls('stack_updates', { ...stackCtx, version: 1 }));
+    assertValid('organization_members', nulls('organization_members', { org_name: 'acme', user_name: 'alice' }));
+    assertValid('organization_teams', nulls('organization_teams', { org_name: 'acme', name: 'platform' }));
+    // Targets that flatten nested objects (Meltano SDK) read an omitted nested object as absent.
+    assertValid('stacks', stackCtx);
+  });
+});
