@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import type { JSONSchema } from 'json-schema-to-typescript';
 
-import { catalogPath, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
+import { catalogPath, everyPropertyRequired, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
 
 const STALE = 'is out of date: run `npm run generate` and commit the result';
 
@@ -42,5 +43,33 @@ void describe('generated files', () => {
       'max_response_mb',
       'max_attempts',
     ]);
+  });
+
+  void it('record types require every declared property at any depth; the schema keeps its own required list', () => {
+    const schema: JSONSchema = {
+      type: 'object',
+      required: ['id'],
+      properties: {
+        id: { type: 'string' },
+        owner: { type: ['null', 'object'], properties: { name: { type: ['null', 'string'] } } },
+        tags: { type: ['null', 'array'], items: { type: 'object', properties: { key: { type: ['null', 'string'] } } } },
+        data: { type: ['null', 'object'], additionalProperties: true },
+      },
+    };
+    const original = JSON.stringify(schema);
+    const typed = everyPropertyRequired(schema);
+    assert.deepEqual(typed.required, ['id', 'owner', 'tags', 'data']);
+    assert.deepEqual(typed.properties?.owner?.required, ['name']);
+    const items = typed.properties?.tags?.items;
+    assert.ok(items && !Array.isArray(items));
+    assert.deepEqual(items.required, ['key']);
+    assert.equal(typed.properties?.data?.required, undefined);
+    assert.equal(JSON.stringify(schema), original);
+  });
+
+  void it('the record types carry nested properties as required, not optional', async () => {
+    const types = await readFile(recordTypesPath, 'utf8');
+    assert.match(types, /\n {4}github_login: null \| string;/);
+    assert.doesNotMatch(types, /\?: /);
   });
 });

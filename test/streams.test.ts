@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { TapConfig } from '../src/config.js';
-import { SchemaRegistry } from '../src/schemas.js';
+import { RecordError } from '../src/errors.js';
+import { SchemaRegistry, type JsonSchema } from '../src/schemas.js';
 import { childrenOf, streamByName, STREAMS } from '../src/streams/index.js';
 import { organizationMembers } from '../src/streams/organization-members.js';
 import { organizationTeams } from '../src/streams/organization-teams.js';
@@ -43,7 +44,47 @@ function assertAllNullable(stream: StreamName, record: Record<string, unknown>, 
   assertValid(stream, record);
 }
 
-const odd: unknown[] = [null, undefined, 'text', 42, [1, 2], true];
+/** Every property a schema declares, at any depth, is in the record (null when the API omitted it). */
+function assertCarriesDeclared(schema: JsonSchema, value: unknown, path: string): void {
+  if (Array.isArray(value)) {
+    const items = schema.items as JsonSchema | undefined;
+    if (items) value.forEach((item, index) => assertCarriesDeclared(items, item, `${path}[${index}]`));
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const [name, inner] of Object.entries(schema.properties ?? {})) {
+    assert.ok(Object.hasOwn(value, name), `${path}.${name} is missing`);
+    assertCarriesDeclared(inner, (value as Record<string, unknown>)[name], `${path}.${name}`);
+  }
+}
+
+function assertComplete(stream: StreamName, record: unknown): void {
+  assertCarriesDeclared(schemas.schema(stream), record, stream);
+  assertValid(stream, record);
+}
+
+function throwsRecordError(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof RecordError, `expected a RecordError, got ${String(error)}`);
+    assert.ok(!error.message.includes('\n'), error.message);
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `'${error.message}' should contain '${fragment}'`);
+    return true;
+  });
+}
+
+/** Items that are not objects at all: nothing to key them by. */
+const notObjects: unknown[] = [null, undefined, 'text', 42, [1, 2], true];
+
+/** Object keys that plain JavaScript objects treat specially; JSON.parse makes them own keys. */
+const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString'];
+function hostileMap(value: string): unknown {
+  return JSON.parse(`{${HOSTILE_KEYS.map((key) => `"${key}": ${value}`).join(', ')}}`);
+}
+function assertOwnKeys(object: unknown, keys: string[], where: string): void {
+  assert.ok(typeof object === 'object' && object !== null, where);
+  for (const key of keys) assert.ok(Object.hasOwn(object, key), `${where}.${key} is missing`);
+  assert.equal(Object.getPrototypeOf(object), Object.prototype, where);
+}
 
 void describe('stream registry', () => {
   void it('lists the streams in sync order, parents before children', () => {
@@ -84,20 +125,57 @@ void describe('stacks.toRecord', () => {
       resource_count: 12,
       links: { self: 'https://app.pulumi.com/acme/web/prod' },
     });
-    assertValid('stacks', record);
+    assertComplete('stacks', record);
   });
 
   void it('takes the organization from the context when the API omits it', () => {
     assert.equal(stacks.toRecord({ projectName: 'web', stackName: 'prod' }, orgCtx).org_name, 'acme');
+    assert.equal(stacks.toRecord({ orgName: null, projectName: 'web', stackName: 'prod' }, orgCtx).org_name, 'acme');
+    assert.equal(stacks.toRecord({ orgName: 'other', projectName: 'web', stackName: 'prod' }, orgCtx).org_name, 'other');
   });
 
-  void it('gives nulls for missing, null or odd fields', () => {
-    assertAllNullable('stacks', stacks.toRecord({}, orgCtx), { org_name: 'acme', project_name: '', stack_name: '' });
-    for (const raw of odd) {
-      assertAllNullable('stacks', stacks.toRecord(raw, orgCtx), { org_name: 'acme', project_name: '', stack_name: '' });
+  const keys = { org_name: 'acme', project_name: 'web', stack_name: 'prod' };
+  const keyed = { projectName: 'web', stackName: 'prod' };
+
+  void it('gives nulls for missing, null or odd fields other than keys', () => {
+    assertAllNullable('stacks', stacks.toRecord(keyed, orgCtx), keys);
+    const typed = stacks.toRecord({ ...keyed, id: 5, lastUpdate: null, resourceCount: 1.5, links: 'x' }, orgCtx);
+    assertAllNullable('stacks', typed, keys);
+    assert.equal(stacks.toRecord({ ...keyed, resourceCount: 'many' }, orgCtx).resource_count, null);
+    assert.equal(stacks.toRecord({ ...keyed, resourceCount: 2 ** 53 }, orgCtx).resource_count, null);
+  });
+
+  void it('reads exact digit strings in integer fields', () => {
+    const record = stacks.toRecord({ ...keyed, lastUpdate: '1700000000', resourceCount: '12' }, orgCtx);
+    assert.equal(record.last_update, 1700000000);
+    assert.equal(record.resource_count, 12);
+  });
+
+  void it('fills every declared property of links', () => {
+    assert.deepEqual(stacks.toRecord({ ...keyed, links: {} }, orgCtx).links, { self: null });
+    assert.deepEqual(stacks.toRecord({ ...keyed, links: { self: 'u', editUrl: 'e' } }, orgCtx).links, { self: 'u', edit_url: 'e' });
+    assertComplete('stacks', stacks.toRecord({ ...keyed, links: {} }, orgCtx));
+  });
+
+  void it('refuses an item it cannot key, naming the field', () => {
+    for (const raw of notObjects) throwsRecordError(() => stacks.toRecord(raw, orgCtx), 'key project_name (projectName)');
+    throwsRecordError(() => stacks.toRecord({ stackName: 'prod' }, orgCtx), 'key project_name (projectName)', 'got nothing');
+    throwsRecordError(() => stacks.toRecord({ projectName: 'web' }, orgCtx), 'key stack_name (stackName)');
+    throwsRecordError(() => stacks.toRecord({ projectName: '', stackName: 'prod' }, orgCtx), 'key project_name', 'got ""');
+    throwsRecordError(() => stacks.toRecord({ projectName: ['x'], stackName: 'prod' }, orgCtx), 'got ["x"]');
+    throwsRecordError(() => stacks.toRecord({ ...keyed, stackName: null }, orgCtx), 'key stack_name', 'got null');
+    throwsRecordError(() => stacks.toRecord({ ...keyed, orgName: 7 }, orgCtx), 'key org_name (orgName)', 'got 7');
+    throwsRecordError(() => stacks.toRecord({ ...keyed, orgName: '' }, orgCtx), 'key org_name (orgName)');
+  });
+
+  void it('gives a null last_update for a never-updated stack, and refuses one it cannot read', () => {
+    assert.equal(stacks.toRecord(keyed, orgCtx).last_update, null);
+    assert.equal(stacks.toRecord({ ...keyed, lastUpdate: null }, orgCtx).last_update, null);
+    assert.equal(stacks.toRecord({ ...keyed, lastUpdate: 0 }, orgCtx).last_update, 0);
+    assert.equal(stacks.toRecord({ ...keyed, lastUpdate: 1.7e12 }, orgCtx).last_update, 1.7e12);
+    for (const lastUpdate of ['yesterday', '', 1.5, true, {}, 2 ** 53 + 2, '9007199254740993']) {
+      throwsRecordError(() => stacks.toRecord({ ...keyed, lastUpdate }, orgCtx), 'cursor last_update (lastUpdate)');
     }
-    const typed = stacks.toRecord({ id: 5, orgName: 7, projectName: ['x'], stackName: null, lastUpdate: '1700000000', resourceCount: 1.5, links: 'x' }, orgCtx);
-    assertAllNullable('stacks', typed, { org_name: 'acme', project_name: '', stack_name: '' });
   });
 
   void it('pages by cursor with maxResults and reads /api/user/stacks', () => {
@@ -173,12 +251,12 @@ void describe('stack_updates.toRecord', () => {
         sha: 'abc123',
         url: 'https://github.com/acme/web/commit/abc123',
         message: 'Fix',
-        author: { name: 'Alice A', github_login: 'alice', avatar_url: 'https://avatars/alice' },
-        committer: { name: 'Bob', github_login: 'bob', avatar_url: 'https://avatars/bob' },
+        author: { name: 'Alice A', github_login: 'alice', avatar_url: 'https://avatars/alice', email: null },
+        committer: { name: 'Bob', github_login: 'bob', avatar_url: 'https://avatars/bob', email: null },
       },
       policy_packs: [{ name: 'aws-guard', display_name: 'AWS Guard', version: 3, version_tag: '0.3.0', config: { 'no-public-s3': { mode: 'mandatory' } } }],
     });
-    assertValid('stack_updates', record);
+    assertComplete('stack_updates', record);
   });
 
   void it('drops requestedByToken entirely', () => {
@@ -228,7 +306,7 @@ void describe('stack_updates.toRecord', () => {
       result: 'in-progress',
       message: '',
       start_time: 1600000000,
-      end_time: 0,
+      end_time: null,
       environment: { 'git.head': 'def' },
       config: { 'proj:key': { string: 'v', secret: false, object: null } },
       resource_changes: { same: 4 },
@@ -238,31 +316,156 @@ void describe('stack_updates.toRecord', () => {
       github_commit_info: null,
       policy_packs: null,
     });
-    assertValid('stack_updates', record);
+    assertComplete('stack_updates', record);
   });
 
   void it('takes the version from info when the element has none', () => {
     assert.equal(stackUpdates.toRecord({ info: { version: 5 } }, stackCtx).version, 5);
+    assert.equal(stackUpdates.toRecord({ version: null, info: { version: 5 } }, stackCtx).version, 5);
     assert.equal(stackUpdates.toRecord({ version: 6, info: { version: 5 } }, stackCtx).version, 6);
   });
 
-  void it('gives nulls (and version 0) for missing, null or odd fields, never throwing', () => {
-    const keys = { org_name: 'acme', project_name: 'web', stack_name: 'prod', version: 0 };
-    assertAllNullable('stack_updates', stackUpdates.toRecord({}, stackCtx), keys);
-    for (const raw of odd) assertAllNullable('stack_updates', stackUpdates.toRecord(raw, stackCtx), keys);
-    assertAllNullable('stack_updates', stackUpdates.toRecord({ info: null, version: null }, stackCtx), keys);
+  void it('reads a version sent as exact digits, so distinct updates keep distinct keys', () => {
+    const versions = ['1', '2', '3', '4', '5'].map((version) => stackUpdates.toRecord({ version, info: { startTime: 1700000000 } }, stackCtx).version);
+    assert.deepEqual(versions, [1, 2, 3, 4, 5]);
+    assert.equal(stackUpdates.toRecord({ info: { version: '42' } }, stackCtx).version, 42);
+    assert.equal(stackUpdates.toRecord({ version: Number.MAX_SAFE_INTEGER }, stackCtx).version, Number.MAX_SAFE_INTEGER);
+  });
+
+  void it('refuses an update whose version it would have to guess, naming the field and value', () => {
+    throwsRecordError(() => stackUpdates.toRecord({}, stackCtx), 'key version (info.version)', 'got nothing');
+    throwsRecordError(() => stackUpdates.toRecord({ info: {} }, stackCtx), 'key version (info.version)');
+    throwsRecordError(() => stackUpdates.toRecord({ version: null, info: { version: null } }, stackCtx), 'key version (info.version)', 'got null');
+    throwsRecordError(() => stackUpdates.toRecord({ version: 'seven', info: { version: 7 } }, stackCtx), 'key version must be', 'got "seven"');
+    throwsRecordError(() => stackUpdates.toRecord({ version: 1.5 }, stackCtx), 'got 1.5');
+    throwsRecordError(() => stackUpdates.toRecord({ version: '' }, stackCtx), 'got ""');
+    throwsRecordError(() => stackUpdates.toRecord({ version: { n: 1 } }, stackCtx), 'got {"n":1}');
+    throwsRecordError(() => stackUpdates.toRecord({ info: { version: 'x'.repeat(1000) } }, stackCtx), '…');
+    // Beyond 2^53 neighbouring versions parse to the same double: refusing them keeps them apart.
+    const big = JSON.parse('[{"version": 9007199254740993}, {"version": 9007199254740992}, {"version": "9007199254740993"}]') as unknown[];
+    for (const raw of big) throwsRecordError(() => stackUpdates.toRecord(raw, stackCtx), 'key version');
+  });
+
+  void it('refuses to key an update by a stack it does not know', () => {
+    throwsRecordError(() => stackUpdates.toRecord({ version: 1 }, { org_name: 'acme', project_name: 'web' }), 'key stack_name');
+    throwsRecordError(() => stackUpdates.toRecord({ version: 1 }, { org_name: 'acme', project_name: '', stack_name: 'prod' }), 'key project_name');
+  });
+
+  void it('reads start_time exactly or not at all', () => {
+    const startTime = (value: unknown) => stackUpdates.toRecord({ version: 1, info: { startTime: value } }, stackCtx).start_time;
+    assert.equal(startTime(undefined), null);
+    assert.equal(startTime(null), null);
+    assert.equal(startTime(0), 0);
+    assert.equal(startTime(1700000000), 1700000000);
+    assert.equal(startTime('1700000000'), 1700000000);
+    assert.equal(startTime(1.7e12), 1.7e12);
+    for (const bad of ['yesterday', '2024-05-19T12:00:00Z', '', 1.5, false, [], 2 ** 60]) {
+      throwsRecordError(() => startTime(bad), 'cursor start_time (startTime)');
+    }
+  });
+
+  void it('gives end_time null until the update ends (the API sends 0 then)', () => {
+    const endTime = (value: unknown, result = 'succeeded') => stackUpdates.toRecord({ version: 1, info: { startTime: 1700000000, endTime: value, result } }, stackCtx).end_time;
+    assert.equal(endTime(0, 'in-progress'), null);
+    assert.equal(endTime(0, 'not-started'), null);
+    assert.equal(endTime(undefined, 'in-progress'), null);
+    assert.equal(endTime(null), null);
+    assert.equal(endTime('0'), null);
+    assert.equal(endTime(1700000090), 1700000090);
+    assert.equal(endTime('1700000090'), 1700000090);
+    assert.equal(endTime(1.5), null);
+    assert.equal(endTime('soon'), null);
+  });
+
+  void it('reads exact digit strings in lenient integer fields', () => {
+    const record = stackUpdates.toRecord({ version: 1, latestVersion: '9', info: { resourceCount: '13', resourceChanges: { create: '2', same: 10 } }, policyPacks: [{ version: '3' }] }, stackCtx);
+    assert.equal(record.latest_version, 9);
+    assert.equal(record.resource_count, 13);
+    assert.deepEqual(record.resource_changes, { create: 2, same: 10 });
+    assert.equal(record.policy_packs?.[0]?.version, 3);
+  });
+
+  void it('fills every declared nested property, keeping what else the API sends', () => {
+    const record = stackUpdates.toRecord(
+      {
+        version: 1,
+        info: { config: { 'a:b': {}, 'a:c': { string: 'v', secret: false, origin: 'file' } } },
+        requestedBy: { githubLogin: 'alice', teamId: 't1' },
+        githubCommitInfo: { sha: 'abc', author: {}, committer: { name: 'Bob' } },
+        policyPacks: [{ name: 'p', environments: ['prod'] }],
+      },
+      stackCtx,
+    );
+    assert.deepEqual(record.requested_by, { name: null, github_login: 'alice', avatar_url: null, email: null, team_id: 't1' });
+    assert.deepEqual(record.github_commit_info, {
+      slug: null,
+      sha: 'abc',
+      url: null,
+      message: null,
+      author: { name: null, github_login: null, avatar_url: null, email: null },
+      committer: { name: 'Bob', github_login: null, avatar_url: null, email: null },
+    });
+    assert.deepEqual(record.policy_packs, [{ name: 'p', display_name: null, version: null, version_tag: null, config: null, environments: ['prod'] }]);
+    assert.deepEqual(record.config, { 'a:b': { string: null, secret: null, object: null }, 'a:c': { string: 'v', secret: false, object: null, origin: 'file' } });
+    assertComplete('stack_updates', record);
+  });
+
+  void it('keeps nothing of a secret config value but its flags', () => {
+    const record = stackUpdates.toRecord({ version: 1, info: { config: { 'a:pw': { string: CIPHERTEXT, secret: true, object: false, ciphertext: CIPHERTEXT } } } }, stackCtx);
+    assert.deepEqual(record.config, { 'a:pw': { string: null, secret: true, object: false } });
+    assert.ok(!JSON.stringify(record).includes(CIPHERTEXT));
+  });
+
+  void it('keeps data keys named like Object.prototype members as ordinary keys', () => {
+    const raw = JSON.parse(`{
+      "version": 1,
+      "info": {
+        "environment": ${JSON.stringify(hostileMap('"v"'))},
+        "config": ${JSON.stringify(hostileMap('{"string": "x", "secret": false}'))},
+        "resourceChanges": ${JSON.stringify(hostileMap('1'))}
+      },
+      "requestedBy": {"githubLogin": "alice", "__proto__": {"isAdmin": true}, "constructor": "c"},
+      "githubCommitInfo": {"sha": "abc", "__proto__": "p", "author": {"__proto__": {"x": 1}}},
+      "policyPacks": [{"name": "p", "__proto__": 1, "config": ${JSON.stringify(hostileMap('{"mode": "advisory"}'))}}]
+    }`) as unknown;
+    const record = stackUpdates.toRecord(raw, stackCtx);
+    assertOwnKeys(record.environment, HOSTILE_KEYS, 'environment');
+    assertOwnKeys(record.config, HOSTILE_KEYS, 'config');
+    assertOwnKeys(record.resource_changes, HOSTILE_KEYS, 'resource_changes');
+    assertOwnKeys(record.requested_by, ['__proto__', 'constructor', 'github_login'], 'requested_by');
+    assertOwnKeys(record.github_commit_info, ['__proto__', 'sha'], 'github_commit_info');
+    assertOwnKeys(record.github_commit_info?.author, ['__proto__', 'name'], 'github_commit_info.author');
+    assertOwnKeys(record.policy_packs?.[0], ['__proto__', 'name'], 'policy_packs[0]');
+    assertOwnKeys(record.policy_packs?.[0]?.config, HOSTILE_KEYS, 'policy_packs[0].config');
+    const text = JSON.stringify(record);
+    const parsed = JSON.parse(text) as { environment: unknown; config: Record<string, unknown>; requested_by: unknown };
+    assert.deepEqual(parsed.environment, JSON.parse(JSON.stringify(hostileMap('"v"'))));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(parsed.config, '__proto__')?.value, { string: 'x', secret: false, object: null });
+    assert.ok(text.includes('"requested_by":{"name":null,"github_login":"alice","avatar_url":null,"email":null,"__proto__":{"is_admin":true},"constructor":"c"}'), text);
+    assert.ok(text.includes('"resource_changes":{"__proto__":1,"constructor":1,"prototype":1,"toString":1}'), text);
+    // A hostile key sets no prototype anywhere.
+    assert.equal(({} as Record<string, unknown>).isAdmin, undefined);
+    assert.equal((record.requested_by as Record<string, unknown>).isAdmin, undefined);
+    assertValid('stack_updates', record);
+  });
+
+  void it('gives nulls for missing, null or odd fields other than keys and cursor', () => {
+    const keys = { org_name: 'acme', project_name: 'web', stack_name: 'prod', version: 7 };
+    assertAllNullable('stack_updates', stackUpdates.toRecord({ version: 7 }, stackCtx), keys);
+    assertAllNullable('stack_updates', stackUpdates.toRecord({ info: null, version: 7 }, stackCtx), keys);
+    assertAllNullable('stack_updates', stackUpdates.toRecord({ info: 'x', version: 7 }, stackCtx), keys);
     const typed = stackUpdates.toRecord(
       {
         info: {
           kind: 1,
-          startTime: '1700000000',
+          startTime: null,
           endTime: 1.5,
           result: false,
           message: {},
           environment: 'x',
           config: ['a'],
           resourceChanges: 5,
-          resourceCount: '3',
+          resourceCount: 'three',
           version: 'seven',
         },
         updateID: 12,
@@ -277,19 +480,23 @@ void describe('stack_updates.toRecord', () => {
     assertAllNullable('stack_updates', typed, keys);
   });
 
+  void it('refuses an item that is not an object', () => {
+    for (const raw of notObjects) throwsRecordError(() => stackUpdates.toRecord(raw, stackCtx), 'key version');
+  });
+
   void it('turns odd values inside maps into nulls', () => {
     const record = stackUpdates.toRecord(
-      { info: { environment: { 'git.head': 5, ok: 'x' }, config: { 'a:b': 'plain', 'a:c': null, 'a:d': { string: 1, secret: 'yes' } }, resourceChanges: { create: '2', same: 1 } } },
+      { version: 1, info: { environment: { 'git.head': 5, ok: 'x' }, config: { 'a:b': 'plain', 'a:c': null, 'a:d': { string: 1, secret: 'yes' } }, resourceChanges: { create: 'two', same: 1, delete: 2.5 } } },
       stackCtx,
     );
     assert.deepEqual(record.environment, { 'git.head': null, ok: 'x' });
     assert.deepEqual(record.config, { 'a:b': null, 'a:c': null, 'a:d': { string: null, secret: null, object: null } });
-    assert.deepEqual(record.resource_changes, { create: null, same: 1 });
+    assert.deepEqual(record.resource_changes, { create: null, same: 1, delete: null });
     assertValid('stack_updates', record);
   });
 
   void it('knows unfinished updates are not settled', () => {
-    const settled = (result: string | null) => stackUpdates.isSettled?.({ ...stackUpdates.toRecord({}, stackCtx), result });
+    const settled = (result: string | null) => stackUpdates.isSettled?.({ ...stackUpdates.toRecord({ version: 1 }, stackCtx), result });
     assert.equal(settled('succeeded'), true);
     assert.equal(settled('failed'), true);
     assert.equal(settled('in-progress'), false);
@@ -368,19 +575,40 @@ void describe('organization_members.toRecord', () => {
       fga_role: { id: 'r1', name: 'Admin', modified_at: '2024-01-01T00:00:00Z' },
       links: { self: 'https://api.pulumi.com/api/orgs/acme/members/alice' },
     });
-    assertValid('organization_members', record);
+    assertComplete('organization_members', record);
   });
 
-  void it('does not take user_name from the display name', () => {
-    assert.equal(organizationMembers.toRecord({ user: { name: 'Alice A' } }, orgCtx).user_name, '');
+  void it('refuses a member without a login: the display name is not a key', () => {
+    throwsRecordError(() => organizationMembers.toRecord({ user: { name: 'Alice A' } }, orgCtx), 'key user_name (user.githubLogin)', 'got nothing');
+    throwsRecordError(() => organizationMembers.toRecord({ user: { githubLogin: '' } }, orgCtx), 'key user_name (user.githubLogin)', 'got ""');
+    throwsRecordError(() => organizationMembers.toRecord({ user: { githubLogin: 42 } }, orgCtx), 'got 42');
+    throwsRecordError(() => organizationMembers.toRecord({ user: 'alice' }, orgCtx), 'key user_name');
+    for (const raw of notObjects) throwsRecordError(() => organizationMembers.toRecord(raw, orgCtx), 'key user_name');
+    throwsRecordError(() => organizationMembers.toRecord({ user: { githubLogin: 'alice' } }, {}), 'key org_name');
   });
 
-  void it('gives nulls for missing, null or odd fields', () => {
-    const keys = { org_name: 'acme', user_name: '' };
-    assertAllNullable('organization_members', organizationMembers.toRecord({}, orgCtx), keys);
-    for (const raw of odd) assertAllNullable('organization_members', organizationMembers.toRecord(raw, orgCtx), keys);
-    const typed = organizationMembers.toRecord({ role: 3, user: 'alice', created: 17, knownToPulumi: 'yes', virtualAdmin: 0, fgaRole: [], links: 1 }, orgCtx);
+  void it('gives nulls for missing, null or odd fields other than keys', () => {
+    const keys = { org_name: 'acme', user_name: 'alice', user: { name: null, github_login: 'alice', avatar_url: null, email: null } };
+    assertAllNullable('organization_members', organizationMembers.toRecord({ user: { githubLogin: 'alice' } }, orgCtx), keys);
+    const typed = organizationMembers.toRecord({ role: 3, user: { githubLogin: 'alice' }, created: 17, knownToPulumi: 'yes', virtualAdmin: 0, fgaRole: [], links: 1 }, orgCtx);
     assertAllNullable('organization_members', typed, keys);
+  });
+
+  void it('fills every declared property of user, fga_role and links', () => {
+    const record = organizationMembers.toRecord({ user: { githubLogin: 'alice', avatarUrl: 'a' }, fgaRole: { name: 'Admin', scope: 'org' }, links: {} }, orgCtx);
+    assert.deepEqual(record.user, { name: null, github_login: 'alice', avatar_url: 'a', email: null });
+    assert.deepEqual(record.fga_role, { id: null, name: 'Admin', modified_at: null, scope: 'org' });
+    assert.deepEqual(record.links, { self: null });
+    assertComplete('organization_members', record);
+  });
+
+  void it('keeps user and fga_role keys named like Object.prototype members', () => {
+    const raw = JSON.parse('{"user": {"githubLogin": "alice", "__proto__": {"x": 1}}, "fgaRole": {"id": "r", "__proto__": "p"}, "links": {"__proto__": null}}') as unknown;
+    const record = organizationMembers.toRecord(raw, orgCtx);
+    assertOwnKeys(record.user, ['__proto__', 'github_login'], 'user');
+    assertOwnKeys(record.fga_role, ['__proto__', 'id'], 'fga_role');
+    assertOwnKeys(record.links, ['__proto__', 'self'], 'links');
+    assert.ok(JSON.stringify(record).includes('"fga_role":{"id":"r","name":null,"modified_at":null,"__proto__":"p"}'));
   });
 
   void it('reads /api/orgs/ORG/members?type=backend by cursor', () => {
@@ -420,19 +648,33 @@ void describe('organization_teams.toRecord', () => {
       user_role: 'admin',
       role_ids: ['r1', 'r2'],
     });
-    assertValid('organization_teams', record);
+    assertComplete('organization_teams', record);
+  });
+
+  void it('fills every declared property of members, stacks and environments entries', () => {
+    const record = organizationTeams.toRecord({ name: 't', members: [{ githubLogin: 'alice' }], stacks: [{ stackName: 'prod', permission: '101' }], environments: [{ envName: 'dev', maxOpenDuration: '1h' }] }, orgCtx);
+    assert.deepEqual(record.members, [{ name: null, github_login: 'alice', avatar_url: null, role: null }]);
+    assert.deepEqual(record.stacks, [{ project_name: null, stack_name: 'prod', permission: 101 }]);
+    assert.deepEqual(record.environments, [{ project_name: null, env_name: 'dev', permission: null, max_open_duration: '1h' }]);
+    assertComplete('organization_teams', record);
+  });
+
+  void it('refuses a team without a name, naming the field', () => {
+    throwsRecordError(() => organizationTeams.toRecord({ displayName: 'Platform' }, orgCtx), 'key name', 'got nothing');
+    throwsRecordError(() => organizationTeams.toRecord({ name: '' }, orgCtx), 'key name', 'got ""');
+    throwsRecordError(() => organizationTeams.toRecord({ name: 2 }, orgCtx), 'got 2');
+    for (const raw of notObjects) throwsRecordError(() => organizationTeams.toRecord(raw, orgCtx), 'key name');
   });
 
   void it('keeps only string role ids', () => {
     assert.deepEqual(organizationTeams.toRecord({ name: 't', roleIds: ['a', 1, null, 'b'] }, orgCtx).role_ids, ['a', 'b']);
   });
 
-  void it('gives nulls for missing, null or odd fields', () => {
-    const keys = { org_name: 'acme', name: '' };
-    assertAllNullable('organization_teams', organizationTeams.toRecord({}, orgCtx), keys);
-    for (const raw of odd) assertAllNullable('organization_teams', organizationTeams.toRecord(raw, orgCtx), keys);
+  void it('gives nulls for missing, null or odd fields other than keys', () => {
+    const keys = { org_name: 'acme', name: 'platform' };
+    assertAllNullable('organization_teams', organizationTeams.toRecord({ name: 'platform' }, orgCtx), keys);
     const typed = organizationTeams.toRecord(
-      { kind: 1, name: 2, displayName: [], description: {}, members: 'x', stacks: {}, environments: 5, userRole: true, roleIds: 'r1' },
+      { kind: 1, name: 'platform', displayName: [], description: {}, members: 'x', stacks: {}, environments: 5, userRole: true, roleIds: 'r1' },
       orgCtx,
     );
     assertAllNullable('organization_teams', typed, keys);
@@ -443,5 +685,69 @@ void describe('organization_teams.toRecord', () => {
     assert.deepEqual(organizationTeams.paging(config), { kind: 'cursor' });
     assert.equal(organizationTeams.itemsKey, 'teams');
     assert.equal('query' in organizationTeams, false);
+  });
+});
+
+void describe('stream schemas', () => {
+  /** Every value of `additionalProperties` anywhere in a schema, with its JSON pointer. */
+  function additionalProperties(node: unknown, path = ''): Array<[string, unknown]> {
+    if (Array.isArray(node)) return node.flatMap((item, index) => additionalProperties(item, `${path}/${index}`));
+    if (typeof node !== 'object' || node === null) return [];
+    return Object.entries(node).flatMap(([key, value]) => [...(key === 'additionalProperties' ? [[`${path}/${key}`, value] as [string, unknown]] : []), ...additionalProperties(value, `${path}/${key}`)]);
+  }
+
+  void it('require only the key properties, which are never null', () => {
+    for (const def of STREAMS) {
+      const schema = schemas.schema(def.name);
+      assert.deepEqual(schema.required, [...def.keyProperties], def.name);
+      for (const key of def.keyProperties) {
+        const type = schema.properties?.[key]?.type;
+        assert.ok(type === 'string' || type === 'integer', `${def.name}.${key} is ${JSON.stringify(type)}`);
+      }
+    }
+  });
+
+  void it('let every other property, and the cursor, be null', () => {
+    for (const def of STREAMS) {
+      for (const [name, property] of Object.entries(schemas.schema(def.name).properties ?? {})) {
+        if (def.keyProperties.includes(name)) continue;
+        assert.ok(Array.isArray(property.type) && property.type.includes('null'), `${def.name}.${name} is not nullable`);
+      }
+    }
+  });
+
+  void it('set every additionalProperties, at any depth, to exactly true (Airbyte test_additional_properties_is_true)', () => {
+    for (const def of STREAMS) {
+      const found = additionalProperties(schemas.schema(def.name));
+      assert.ok(found.length > 0, def.name);
+      for (const [path, value] of found) assert.equal(value, true, `${def.name}${path}`);
+    }
+  });
+
+  void it('say what the values of data maps are', () => {
+    const properties = schemas.schema('stack_updates').properties ?? {};
+    assert.match(String(properties.environment?.description), /string/);
+    assert.match(String(properties.config?.description), /secret/);
+    assert.match(String(properties.resource_changes?.description), /integer/);
+    assert.match(String(properties.end_time?.description), /null while the update has not finished/);
+  });
+
+  void it('mark RFC 3339 times as date-time', () => {
+    const member = schemas.schema('organization_members').properties ?? {};
+    assert.equal(member.created?.format, 'date-time');
+    assert.equal(member.fga_role?.properties?.modified_at?.format, 'date-time');
+    assert.ok(schemas.validator('organization_members')(organizationMembers.toRecord({ user: { githubLogin: 'a' }, fgaRole: { modifiedAt: '2024-01-01T00:00:00Z' } }, orgCtx)));
+    assert.equal(schemas.validator('organization_members')(organizationMembers.toRecord({ user: { githubLogin: 'a' }, fgaRole: { modifiedAt: 'yesterday' } }, orgCtx)), false);
+  });
+
+  void it('accept a record whose every non-key field is null', () => {
+    const nulls = (name: StreamName, keys: Record<string, unknown>) =>
+      Object.fromEntries(Object.keys(schemas.schema(name).properties ?? {}).map((property) => [property, property in keys ? keys[property] : null]));
+    assertValid('stacks', nulls('stacks', stackCtx));
+    assertValid('stack_updates', nulls('stack_updates', { ...stackCtx, version: 1 }));
+    assertValid('organization_members', nulls('organization_members', { org_name: 'acme', user_name: 'alice' }));
+    assertValid('organization_teams', nulls('organization_teams', { org_name: 'acme', name: 'platform' }));
+    // Targets that flatten nested objects (Meltano SDK) read an omitted nested object as absent.
+    assertValid('stacks', stackCtx);
   });
 });

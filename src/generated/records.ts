@@ -14,7 +14,7 @@ export interface StackRecord {
   last_update: null | number;
   resource_count: null | number;
   links: null | {
-    self?: null | string;
+    self: null | string;
     [k: string]: unknown;
   };
   [k: string]: unknown;
@@ -37,58 +37,53 @@ export interface StackUpdateRecord {
    */
   start_time: null | number;
   /**
-   * Unix seconds; 0 while the update has not finished.
+   * Unix seconds; null while the update has not finished (the API sends 0 then).
    */
   end_time: null | number;
   /**
-   * CI and git metadata; keys are kept exactly as the API sends them.
+   * CI and git metadata (keys such as git.head, kept exactly as sent) to string values (or null).
    */
   environment: null | {
-    [k: string]: null | string;
+    [k: string]: unknown;
   };
   /**
-   * Stack config by key (keys kept as sent). Secret values carry secret: true and no string.
+   * Stack config by key (keys kept exactly as sent). Each value is null or an object with string (a string or null), secret and object (booleans or null); a secret value carries secret: true and string: null, never its ciphertext.
    */
   config: null | {
-    [k: string]: null | {
-      string?: null | string;
-      secret?: null | boolean;
-      object?: null | boolean;
-      [k: string]: unknown;
-    };
+    [k: string]: unknown;
   };
   /**
-   * Operation name to count; keys kept as sent.
+   * Operation name (such as create, same, create-replacement, kept exactly as sent) to an integer count (or null).
    */
   resource_changes: null | {
-    [k: string]: null | number;
+    [k: string]: unknown;
   };
   resource_count: null | number;
   latest_version: null | number;
   requested_by: null | {
-    name?: null | string;
-    github_login?: null | string;
-    avatar_url?: null | string;
-    email?: null | string;
+    name: null | string;
+    github_login: null | string;
+    avatar_url: null | string;
+    email: null | string;
     [k: string]: unknown;
   };
   github_commit_info: null | {
-    slug?: null | string;
-    sha?: null | string;
-    url?: null | string;
-    message?: null | string;
-    author?: null | {
-      name?: null | string;
-      github_login?: null | string;
-      avatar_url?: null | string;
-      email?: null | string;
+    slug: null | string;
+    sha: null | string;
+    url: null | string;
+    message: null | string;
+    author: null | {
+      name: null | string;
+      github_login: null | string;
+      avatar_url: null | string;
+      email: null | string;
       [k: string]: unknown;
     };
-    committer?: null | {
-      name?: null | string;
-      github_login?: null | string;
-      avatar_url?: null | string;
-      email?: null | string;
+    committer: null | {
+      name: null | string;
+      github_login: null | string;
+      avatar_url: null | string;
+      email: null | string;
       [k: string]: unknown;
     };
     [k: string]: unknown;
@@ -96,11 +91,14 @@ export interface StackUpdateRecord {
   policy_packs:
     | null
     | {
-        name?: null | string;
-        display_name?: null | string;
-        version?: null | number;
-        version_tag?: null | string;
-        config?: null | {
+        name: null | string;
+        display_name: null | string;
+        version: null | number;
+        version_tag: null | string;
+        /**
+         * Policy name to its settings object; keys and values kept exactly as sent.
+         */
+        config: null | {
           [k: string]: unknown;
         };
         [k: string]: unknown;
@@ -119,23 +117,23 @@ export interface OrganizationMemberRecord {
   user_name: string;
   role: null | string;
   user: null | {
-    name?: null | string;
-    github_login?: null | string;
-    avatar_url?: null | string;
-    email?: null | string;
+    name: null | string;
+    github_login: null | string;
+    avatar_url: null | string;
+    email: null | string;
     [k: string]: unknown;
   };
   created: null | string;
   known_to_pulumi: null | boolean;
   virtual_admin: null | boolean;
   fga_role: null | {
-    id?: null | string;
-    name?: null | string;
-    modified_at?: null | string;
+    id: null | string;
+    name: null | string;
+    modified_at: null | string;
     [k: string]: unknown;
   };
   links: null | {
-    self?: null | string;
+    self: null | string;
     [k: string]: unknown;
   };
   [k: string]: unknown;
@@ -153,26 +151,32 @@ export interface OrganizationTeamRecord {
   members:
     | null
     | {
-        name?: null | string;
-        github_login?: null | string;
-        avatar_url?: null | string;
-        role?: null | string;
+        name: null | string;
+        github_login: null | string;
+        avatar_url: null | string;
+        role: null | string;
         [k: string]: unknown;
       }[];
   stacks:
     | null
     | {
-        project_name?: null | string;
-        stack_name?: null | string;
+        project_name: null | string;
+        stack_name: null | string;
         /**
          * 0 none, 101 read, 102 write, 103 admin.
          */
-        permission?: null | number;
+        permission: null | number;
         [k: string]: unknown;
       }[];
   environments:
     | null
     | {
+        project_name: null | string;
+        env_name: null | string;
+        /**
+         * none, read, open, write or admin.
+         */
+        permission: null | string;
         [k: string]: unknown;
       }[];
   user_role: null | string;

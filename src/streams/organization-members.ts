@@ -1,6 +1,8 @@
 import type { OrganizationMemberRecord } from '../generated/records.js';
-import { asObject, bool, snakeObject, str } from './fields.js';
+import { asObject, bool, keyString, links, objectOf, str, userInfo } from './fields.js';
 import type { StreamDefinition } from './types.js';
+
+const fgaRole = objectOf({ id: str, name: str, modified_at: str });
 
 export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
   name: 'organization_members',
@@ -14,17 +16,18 @@ export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
   paging: () => ({ kind: 'cursor' }),
   toRecord(raw, context) {
     const m = asObject(raw) ?? {};
-    const user = asObject(m.user) ?? {};
+    // user.name is a display name; the login is what is unique in the organization.
+    const login = asObject(m.user)?.githubLogin;
     return {
-      org_name: context.org_name ?? '',
-      user_name: str(user.githubLogin) ?? '',
+      org_name: keyString(context.org_name, 'org_name'),
+      user_name: keyString(login, 'user_name (user.githubLogin)'),
       role: str(m.role),
-      user: snakeObject(m.user),
+      user: userInfo(m.user),
       created: str(m.created),
       known_to_pulumi: bool(m.knownToPulumi),
       virtual_admin: bool(m.virtualAdmin),
-      fga_role: snakeObject(m.fgaRole),
-      links: snakeObject(m.links),
+      fga_role: fgaRole(m.fgaRole),
+      links: links(m.links),
     };
   },
 };

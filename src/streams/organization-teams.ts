@@ -1,6 +1,10 @@
 import type { OrganizationTeamRecord } from '../generated/records.js';
-import { asObject, snakeArray, str } from './fields.js';
+import { arrayOf, asObject, int, keyString, objectOf, str } from './fields.js';
 import type { StreamDefinition } from './types.js';
+
+const members = arrayOf(objectOf({ name: str, github_login: str, avatar_url: str, role: str }));
+const stackPermissions = arrayOf(objectOf({ project_name: str, stack_name: str, permission: int }));
+const environmentPermissions = arrayOf(objectOf({ project_name: str, env_name: str, permission: str }));
 
 export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
   name: 'organization_teams',
@@ -18,14 +22,14 @@ export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
     const t = asObject(raw) ?? {};
     const roleIds = Array.isArray(t.roleIds) ? t.roleIds.filter((id): id is string => typeof id === 'string') : null;
     return {
-      org_name: context.org_name ?? '',
-      name: str(t.name) ?? '',
+      org_name: keyString(context.org_name, 'org_name'),
+      name: keyString(t.name, 'name'),
       kind: str(t.kind),
       display_name: str(t.displayName),
       description: str(t.description),
-      members: snakeArray(t.members),
-      stacks: snakeArray(t.stacks),
-      environments: snakeArray(t.environments),
+      members: members(t.members),
+      stacks: stackPermissions(t.stacks),
+      environments: environmentPermissions(t.environments),
       user_role: str(t.userRole),
       role_ids: roleIds,
     };

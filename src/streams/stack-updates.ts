@@ -1,29 +1,47 @@
 import type { StackUpdateRecord } from '../generated/records.js';
-import { asObject, bool, dataMap, int, isInteger, isString, snakeObject, str, uniformMap } from './fields.js';
+import { arrayOf, asObject, bool, cursorInt, dataMap, dataObject, int, isExactInteger, isString, keyInt, keyString, objectOf, str, uniformMap, userInfo } from './fields.js';
 import type { StreamDefinition } from './types.js';
 
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress']);
 
-type ConfigValue = { string: string | null; secret: boolean | null; object: boolean | null };
+const configValueFields = objectOf({ string: str, secret: bool, object: bool });
 
-/** A secret's `string` is ciphertext: the key stays (with secret: true), the value does not. */
-function configValue(raw: unknown): ConfigValue | null {
-  const v = asObject(raw);
-  if (!v) return null;
-  const secret = bool(v.secret);
-  return { string: secret ? null : str(v.string), secret, object: bool(v.object) };
+/** Whether an object has no key but these: the usual config value, converted without the general path. */
+function hasOnlyKeys(object: Record<string, unknown>, keys: ReadonlySet<string>): boolean {
+  for (const key in object) if (!keys.has(key)) return false;
+  return true;
+}
+const CONFIG_VALUE_KEYS = new Set(['string', 'secret', 'object']);
+
+/**
+ * A secret's `string` is ciphertext: the key stays (with secret: true), the value does not, and
+ * neither does any other field of a secret value, which could carry it too.
+ */
+function configValue(raw: unknown) {
+  const value = asObject(raw);
+  if (!value) return null;
+  const secret = bool(value.secret);
+  if (secret === true) return { string: null, secret, object: bool(value.object) };
+  // Every update carries every config value: the common shape skips objectOf's per-key work.
+  if (hasOnlyKeys(value, CONFIG_VALUE_KEYS)) return { string: str(value.string), secret, object: bool(value.object) };
+  return configValueFields(value);
 }
 
+const githubCommitInfo = objectOf({ slug: str, sha: str, url: str, message: str, author: userInfo, committer: userInfo });
+
 /** A policy pack's `config` is keyed by policy names and user settings: kept as sent. */
-function policyPack(raw: unknown) {
-  const p = asObject(raw) ?? {};
-  return {
-    name: str(p.name),
-    display_name: str(p.displayName),
-    version: int(p.version),
-    version_tag: str(p.versionTag),
-    config: asObject(p.config),
-  };
+const policyPacks = arrayOf(objectOf({ name: str, display_name: str, version: int, version_tag: str, config: dataObject }));
+
+/** The element's version, or info's (the legacy shape has only the latter): it keys the update. */
+function versionOf(element: Record<string, unknown>, info: Record<string, unknown>): number {
+  if (element.version !== undefined && element.version !== null) return keyInt(element.version, 'version');
+  return keyInt(info.version, 'version (info.version)');
+}
+
+/** The API sends endTime 0 until the update finishes; a destination would read 0 as 1970. */
+function endTimeOf(value: unknown): number | null {
+  const endTime = int(value);
+  return endTime === 0 ? null : endTime;
 }
 
 export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
@@ -48,26 +66,25 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
     const element = asObject(raw) ?? {};
     // The service shape wraps UpdateInfo in `info`; the legacy shape is UpdateInfo itself.
     const info = asObject(element.info) ?? element;
-    const version = int(element.version) ?? int(info.version) ?? 0;
     return {
-      org_name: context.org_name ?? '',
-      project_name: context.project_name ?? '',
-      stack_name: context.stack_name ?? '',
-      version,
+      org_name: keyString(context.org_name, 'org_name'),
+      project_name: keyString(context.project_name, 'project_name'),
+      stack_name: keyString(context.stack_name, 'stack_name'),
+      version: versionOf(element, info),
       update_id: str(element.updateID),
       kind: str(info.kind),
       result: str(info.result),
       message: str(info.message),
-      start_time: int(info.startTime),
-      end_time: int(info.endTime),
+      start_time: cursorInt(info.startTime, 'start_time (startTime)'),
+      end_time: endTimeOf(info.endTime),
       environment: uniformMap(info.environment, isString, str),
       config: dataMap(info.config, configValue),
-      resource_changes: uniformMap(info.resourceChanges, isInteger, int),
+      resource_changes: uniformMap(info.resourceChanges, isExactInteger, int),
       resource_count: int(info.resourceCount),
       latest_version: int(element.latestVersion),
-      requested_by: snakeObject(element.requestedBy),
-      github_commit_info: snakeObject(element.githubCommitInfo),
-      policy_packs: Array.isArray(element.policyPacks) ? element.policyPacks.map(policyPack) : null,
+      requested_by: userInfo(element.requestedBy),
+      github_commit_info: githubCommitInfo(element.githubCommitInfo),
+      policy_packs: policyPacks(element.policyPacks),
     };
   },
   isSettled: (record) => !UNFINISHED_RESULTS.has(record.result ?? ''),

@@ -1,5 +1,5 @@
 import type { StackRecord } from '../generated/records.js';
-import { asObject, int, snakeObject, str } from './fields.js';
+import { asObject, cursorInt, int, keyString, links, str } from './fields.js';
 import type { StreamDefinition } from './types.js';
 
 export const stacks: StreamDefinition<StackRecord> = {
@@ -15,14 +15,16 @@ export const stacks: StreamDefinition<StackRecord> = {
   paging: (config) => ({ kind: 'cursor', pageSizeParam: 'maxResults', pageSize: config.pageSize }),
   toRecord(raw, context) {
     const s = asObject(raw) ?? {};
+    // The listing is of one organization: a summary that omits its orgName belongs to it.
+    const orgName = s.orgName ?? context.org_name;
     return {
-      org_name: str(s.orgName) ?? context.org_name ?? '',
-      project_name: str(s.projectName) ?? '',
-      stack_name: str(s.stackName) ?? '',
+      org_name: keyString(orgName, 'org_name (orgName)'),
+      project_name: keyString(s.projectName, 'project_name (projectName)'),
+      stack_name: keyString(s.stackName, 'stack_name (stackName)'),
       id: str(s.id),
-      last_update: int(s.lastUpdate),
+      last_update: cursorInt(s.lastUpdate, 'last_update (lastUpdate)'),
       resource_count: int(s.resourceCount),
-      links: snakeObject(s.links),
+      links: links(s.links),
     };
   },
 };
