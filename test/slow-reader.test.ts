@@ -124,7 +124,7 @@ function problems(run: PipedRun, unhurried: string): string[] {
 const PIPE_BYTES = 64 * 1024;
 /** What Node buffers for a stream before write() returns false, after which 'drain' follows. */
 const HIGH_WATER_MARK = 16 * 1024;
-const RUNS = 16;
+const RUNS = 12;
 const PARALLEL = 4;
 
 void describe('a slow reader gets a complete sync and exit status 0', () => {
