@@ -135,14 +135,15 @@ async function dispatch(rt: Runtime, args: ParsedArgs, signal: AbortSignal | und
   }
 }
 
-async function reportFailure(rt: Runtime, error: unknown): Promise<number> {
+function reportFailure(rt: Runtime, error: unknown): number {
   if (error instanceof OutputClosedError) {
     rt.err.writeNow(`${PACKAGE_NAME}: stdout was closed by the reading process; stopping`);
     return EXIT_FAILURE;
   }
   const message = error instanceof TapError ? error.message : `unexpected error: ${messageOf(error)}`;
   if (rt.protocol === 'airbyte' && !rt.out.isClosed) {
-    await rt.out.write(JSON.stringify(airbyteErrorTrace(message, error, { debug: rt.debug })));
+    // No wait for a slow reader here: the final flush waits, and a reader gone meanwhile cannot reject it.
+    rt.out.writeNow(JSON.stringify(airbyteErrorTrace(message, error, { debug: rt.debug })));
   } else if (rt.protocol === 'airbyte') {
     rt.err.writeNow(`${PACKAGE_NAME}: ${message}`);
   } else {
@@ -181,7 +182,7 @@ export async function main(argv: readonly string[], io: Io, signal?: AbortSignal
   try {
     code = await dispatch(rt, args, signal);
   } catch (error) {
-    code = await reportFailure(rt, error);
+    code = reportFailure(rt, error);
   }
   await Promise.all([rt.out.flush(), rt.err.flush()]);
   return code;

@@ -14,16 +14,23 @@ export class LineSink {
   private pendingChars = 0;
   private flushScheduled = false;
   private draining: Promise<void> | undefined;
+  /** Chunks handed to the stream whose write callback has not run yet. */
+  private chunksInFlight = 0;
+  private flushWaiters: (() => void)[] = [];
 
   constructor(
     private readonly stream: Writable,
     private readonly redactor: Redactor,
   ) {
     // Whatever breaks the stream (EPIPE, a destroyed socket, a full disk), nothing more can be written:
-    // the next write throws OutputClosedError, which ends the run with one line instead of a crash.
-    stream.on('error', () => {
+    // the next write throws OutputClosedError, which ends the run with one line instead of a crash, and
+    // no flush waits for callbacks that may never come.
+    const markClosed = (): void => {
       this.closed = true;
-    });
+      this.wakeFlushWaiters();
+    };
+    stream.on('error', markClosed);
+    stream.on('close', markClosed);
   }
 
   get isClosed(): boolean {
@@ -55,10 +62,13 @@ export class LineSink {
     this.scheduleFlush();
   }
 
-  /** Resolves once everything written so far has been handed to the OS. */
+  /** Resolves once everything written so far has been handed to the OS, or the stream is broken. */
   async flush(): Promise<void> {
     this.writePending();
-    while (!this.isClosed && this.stream.writableLength > 0) await this.drained();
+    if (this.chunksInFlight === 0 || this.isClosed) return;
+    // Not 'drain': Node emits it only after a write() returned false, and a last chunk smaller than
+    // the high-water mark, queued behind a full pipe, never makes write() return false.
+    await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
   }
 
   private scheduleFlush(): void {
@@ -77,7 +87,20 @@ export class LineSink {
     const chunk = this.redactor.redact(this.pending.join('\n') + '\n');
     this.pending = [];
     this.pendingChars = 0;
-    this.stream.write(chunk);
+    this.chunksInFlight += 1;
+    this.stream.write(chunk, this.chunkWritten);
+  }
+
+  /** A write callback; they run in write order, so the last one means everything has been handed over. */
+  private readonly chunkWritten = (): void => {
+    this.chunksInFlight -= 1;
+    if (this.chunksInFlight === 0) this.wakeFlushWaiters();
+  };
+
+  private wakeFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** One wait shared by every caller while the stream is full. */

@@ -170,8 +170,23 @@ void describe('interrupted syncs lose nothing', () => {
     emulator.resetRequests();
     // Nobody reads stdout at first: the pipe fills, then the tap must wait.
     const child = spawn(process.execPath, [CLI, '--config', config], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'ignore'] });
-    await sleep(800);
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    // When the pipe is full depends on the machine's load, not on a fixed delay: wait until requests
+    // have stopped for a while (bounded), then check that none come for a whole second more.
+    const quietMs = 1000;
+    const giveUpAt = Date.now() + 30_000;
+    let count = emulator.requests.length;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < quietMs && Date.now() < giveUpAt) {
+      await sleep(50);
+      if (emulator.requests.length !== count || count === 0) {
+        count = emulator.requests.length;
+        quietSince = Date.now();
+      }
+    }
     const early = emulator.requests.length;
+    assert.ok(early > 0 && !exited, `the tap is running and has stopped requesting (${early} requests)`);
     await sleep(1000);
     const later = emulator.requests.length;
     assert.equal(later, early, 'the tap stops requesting while its output is not read');
