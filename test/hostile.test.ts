@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  addPathSyntaxStack,
   compressedUpdates,
   endlessStackListing,
   growingUpdates,
@@ -456,9 +457,7 @@ void describe('a hostile Pulumi API', { concurrency: 4 }, () => {
 
   void it("5a. a project named '..' with a stack named '.' is read at its own path", () =>
     withEmulator({ orgs: ['acme'], stacksPerOrg: 2, updatesPerStack: 3 }, {}, async ({ emulator, config }) => {
-      const target: StackRef = { org: 'acme', project: '..', stack: '.' };
-      emulator.addStack(target.org, target.project, target.stack);
-      for (let i = 0; i < 3; i++) emulator.addUpdate(target.org, target.project, target.stack);
+      const target = addPathSyntaxStack(emulator, 'acme', 3);
       const result = await read(config);
       assert.ok(requested(emulator, ['api', 'stacks', 'acme', '..', '.', 'updates']), `that stack's history was asked for; requests: ${emulator.requests.map((r) => r.path).join(' ')}`);
       assert.deepEqual(updatesOf(result.stdout, target).map((u) => u.version), [3, 2, 1]);

@@ -3,7 +3,7 @@
 // They are test fixtures for test/hostile.test.ts, not features of the emulated service.
 import { randomUUID } from 'node:crypto';
 import { constants, createGzip } from 'node:zlib';
-import type { BeforeRouteHook, EmulatedStack, EmulatorOptions, EmulatorResponse, RequestContext } from './server.js';
+import type { BeforeRouteHook, EmulatedStack, EmulatorOptions, EmulatorResponse, PulumiEmulator, RequestContext } from './server.js';
 
 /** One stack, by organization, project and stack name. */
 export interface StackRef {
@@ -203,7 +203,15 @@ export function rateLimitFirstAttempt(match: (ctx: RequestContext) => boolean, s
   };
 }
 
-/** Many small organizations: the state must grow with the data, not with the data times the organizations. */
+/** Adds a project named '..' holding a stack named '.' with `updates` updates: names that look like path syntax. */
+export function addPathSyntaxStack(emulator: PulumiEmulator, org: string, updates: number): StackRef {
+  const target: StackRef = { org, project: '..', stack: '.' };
+  emulator.addStack(target.org, target.project, target.stack);
+  for (let i = 0; i < updates; i++) emulator.addUpdate(target.org, target.project, target.stack);
+  return target;
+}
+
+/** Many small organizations (per organization: a stack with two updates, a never-updated one, a member, a team). */
 export function manyOrganizations(count: number): EmulatorOptions {
   return { orgs: count, stacksPerOrg: 2, updatesPerStack: 2, membersPerOrg: 1, teamsPerOrg: 1 };
 }
