@@ -93,6 +93,8 @@ export interface EmulatorResponse {
   body?: unknown;
   /** Sent as is instead of `body` (e.g. a proxy's HTML error page). */
   rawBody?: string | Buffer;
+  /** `rawBody` is already gzip-compressed: sent as is with `Content-Encoding: gzip`, whatever the client accepts. */
+  contentEncoding?: 'gzip';
   headers?: Record<string, string>;
   /** Waits this long before answering (a slow server). */
   delayMs?: number;
@@ -386,8 +388,8 @@ export class PulumiEmulator {
     } else {
       body = Buffer.alloc(0);
     }
-    let gzipped = false;
-    if (body.length > 0 && acceptsGzip(req.headers['accept-encoding'])) {
+    let gzipped = response.contentEncoding === 'gzip';
+    if (!gzipped && body.length > 0 && acceptsGzip(req.headers['accept-encoding'])) {
       body = await gzipAsync(body);
       gzipped = true;
     }
