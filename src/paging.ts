@@ -141,7 +141,13 @@ export class Pager {
     // A page shifted by new items differs at its end; a repeated page does not. Single-item pages are
     // left to the engine, which notices records it has already read.
     if (items.length < 2) return;
-    const ends = JSON.stringify(items[0]) + JSON.stringify(items.at(-1));
+    let ends: string;
+    try {
+      ends = JSON.stringify(items[0]) + JSON.stringify(items.at(-1));
+    } catch {
+      // An item that cannot be serialised (nested too deeply) fails as a record, with its own message.
+      return;
+    }
     if (this.page > 1 && ends === this.previousEnds) {
       throw new PagingError(`${this.where}: page ${this.page} repeats page ${this.page - 1} (the server ignores the page number); stopping to avoid reading forever`);
     }

@@ -26,7 +26,12 @@ export function isUpdatesOf(ctx: RequestContext, target: StackRef): boolean {
 
 /** A request for one organization's stack listing. */
 export function isStackListingOf(ctx: RequestContext, org: string): boolean {
-  return ctx.path === '/api/user/stacks' && ctx.query['organization'] === org;
+  return ctx.path === '/api/user/stacks' && ctx.query['organization'] === org && !isOrganizationProbe(ctx);
+}
+
+/** The tap's check of an organization before a sync: a one-stack listing (tests use other page sizes). */
+export function isOrganizationProbe(ctx: RequestContext): boolean {
+  return ctx.path === '/api/user/stacks' && ctx.query['maxResults'] === '1' && ctx.query['continuationToken'] === undefined;
 }
 
 /**

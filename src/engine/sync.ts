@@ -102,7 +102,7 @@ export function recordKey(def: Def, record: AnyRecord): string {
   const values: KeyValue[] = [];
   for (const property of def.keyProperties) {
     const value = record[property];
-    if (!isExactKey(value)) throw new RecordError(`${def.name}: key property '${property}' is ${describeValue(value)}; a record is never emitted with an invented key`);
+    if (!isExactKey(value)) throw new RecordError(`key property '${property}' is ${describeValue(value)}; a record is never emitted with an invented key`);
     values.push(value);
   }
   return JSON.stringify(values);
@@ -266,7 +266,8 @@ export class SyncEngine {
     try {
       json = JSON.stringify(kept);
     } catch (error) {
-      throw new RecordError(`${def.name}: a record cannot be written as JSON (${messageOf(error)}; nested too deeply?)`);
+      const why = error instanceof RangeError ? 'it is nested too deeply or too large' : messageOf(error);
+      throw new RecordError(`a record cannot be written as JSON: ${why}`);
     }
     return { kind: 'record', stream: def.name, record: kept, json };
   }
@@ -489,7 +490,9 @@ export class SyncEngine {
     if (error instanceof ApiError && error.status === 401 && !this.stopped) {
       this.interrupt(new InterruptedError(`stopped: Pulumi Cloud rejected the access token (401); check 'token' or PULUMI_ACCESS_TOKEN`, 'config_error'));
     }
-    return { kind: 'error', stream: def.name, error, message: `${where}: ${messageOf(error)}` };
+    const message = messageOf(error);
+    // Paging errors already name the partition they come from.
+    return { kind: 'error', stream: def.name, error, message: message.startsWith(`${where}: `) ? message : `${where}: ${message}` };
   }
 
   /** The single exit of every batch: statuses, validation and checkpoints happen here, in output order. */

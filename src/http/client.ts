@@ -30,7 +30,7 @@ export type Query = Record<string, string | number | undefined>;
 export interface HttpStats {
   requests: number;
   retries: number;
-  /** Milliseconds actually spent waiting after 429 answers. */
+  /** Milliseconds during which at least one request was waiting after a 429 (waits side by side count once). */
   rateLimitWaitMs: number;
 }
 
@@ -92,6 +92,9 @@ export class PulumiClient {
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string>;
   private readonly retryBaseMs: number;
+  /** Requests waiting on a rate limit right now, and since when one has been. */
+  private rateLimited = 0;
+  private rateLimitedSince = 0;
 
   constructor(private readonly options: HttpClientOptions) {
     const base = new URL(options.baseUrl);
@@ -132,12 +135,13 @@ export class PulumiClient {
       this.stats.retries++;
       this.options.logger.warn(`${error.message} (attempt ${attempt} of ${maxAttempts}); retrying in ${(delay / 1000).toFixed(1)} s`);
       options.onRetry?.({ status: error.status, delayMs: delay, attempt });
-      const waitStarted = performance.now();
+      const rateLimited = error.status === 429;
+      if (rateLimited && this.rateLimited++ === 0) this.rateLimitedSince = performance.now();
       try {
         await sleepFor(delay, undefined, signal ? { signal } : {});
       } finally {
-        // What was waited, not what was planned: a stop cuts the wait short.
-        if (error.status === 429) this.stats.rateLimitWaitMs += performance.now() - waitStarted;
+        // What was waited, not what was planned (a stop cuts a wait short), and overlapping waits once.
+        if (rateLimited && --this.rateLimited === 0) this.stats.rateLimitWaitMs += performance.now() - this.rateLimitedSince;
       }
     }
   }

@@ -106,9 +106,11 @@ export function transportGet(request: TransportRequest): Promise<TransportRespon
         size += chunk.length;
         // Stop reading at once: a small compressed body can inflate to gigabytes.
         if (size > request.maxBytes) {
+          // Settle first: destroying the response reports it as aborted, synchronously.
+          fail('too-large', `the response is larger than ${formatBytes(request.maxBytes)} once decompressed`);
           decoder?.destroy();
           res.destroy();
-          return fail('too-large', `the response is larger than ${formatBytes(request.maxBytes)} once decompressed`);
+          return;
         }
         chunks.push(chunk);
       });
