@@ -21,6 +21,7 @@ const MIN_PREFIX_LENGTH = 8;
 const TOKEN_HEAD = 'pul-';
 const TOKEN_MIN_HEX = 16;
 const CUT_TOKEN_MIN_HEX = 8;
+const TOKEN_HEAD_FORM: SecretForm = { text: TOKEN_HEAD, ignoreCase: true };
 
 /** One shape of a secret in the output; base64 is case-sensitive, the textual forms are not. */
 interface SecretForm {
@@ -31,6 +32,7 @@ interface SecretForm {
 export class Redactor {
   private forms: SecretForm[] = [];
   private finders = candidateFinders([]);
+  private formsByFirstChar = formsByFirstChar([]);
 
   constructor(secrets: Iterable<string | undefined> = []) {
     for (const secret of secrets) this.add(secret);
@@ -43,6 +45,7 @@ export class Redactor {
     if (trimmed.length < MIN_SECRET_LENGTH) return;
     this.forms = uniqueForms([...this.forms, ...secretForms(trimmed)]);
     this.finders = candidateFinders(this.forms);
+    this.formsByFirstChar = formsByFirstChar(this.forms);
   }
 
   /**
@@ -58,7 +61,8 @@ export class Redactor {
   private maskedSpans(text: string): Array<[number, number]> {
     const spans: Array<[number, number]> = [];
     for (const start of candidateStarts(text, this.finders)) {
-      const end = start + secretLengthAt(text, start, this.forms);
+      const forms = this.formsByFirstChar.get(caseFold(text.charCodeAt(start))) ?? [];
+      const end = start + secretLengthAt(text, start, forms);
       if (end === start) continue;
       const last = spans[spans.length - 1];
       if (last && start < last[1]) last[1] = Math.max(last[1], end);
@@ -150,6 +154,19 @@ function patternOf(text: string): string {
   return Array.from({ length: text.length }, (_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
 }
 
+/**
+ * The forms grouped by their first character, case folded: a text with many candidates (say, many
+ * `pul-` words) then compares each with the few forms that can start there, not with all of them.
+ */
+function formsByFirstChar(forms: readonly SecretForm[]): Map<number, SecretForm[]> {
+  const groups = new Map<number, SecretForm[]>();
+  for (const form of forms) {
+    const key = caseFold(form.text.charCodeAt(0));
+    groups.set(key, [...(groups.get(key) ?? []), form]);
+  }
+  return groups;
+}
+
 /** How many characters from `start` to mask: the longest form or token shape found there, or 0. */
 function secretLengthAt(text: string, start: number, forms: readonly SecretForm[]): number {
   let longest = tokenShapeLength(text, start);
@@ -163,19 +180,25 @@ function secretLengthAt(text: string, start: number, forms: readonly SecretForm[
 
 function commonPrefixLength(text: string, start: number, form: SecretForm): number {
   const limit = Math.min(form.text.length, text.length - start);
-  const same = form.ignoreCase ? sameIgnoringCase : (a: number, b: number) => a === b;
+  const same = form.ignoreCase ? sameIgnoringCase : sameExactly;
   let length = 0;
   while (length < limit && same(text.charCodeAt(start + length), form.text.charCodeAt(length))) length++;
   return length;
 }
 
+function sameExactly(a: number, b: number): boolean {
+  return a === b;
+}
+
 /** Equal under the i flag of the finders, so that whatever they find is measured the same way. */
 function sameIgnoringCase(a: number, b: number): boolean {
-  return a === b || regexCaseFold(a) === regexCaseFold(b);
+  return a === b || caseFold(a) === caseFold(b);
 }
 
 /** A regular expression's case folding without the u flag (ECMAScript Canonicalize). */
-function regexCaseFold(code: number): number {
+function caseFold(code: number): number {
+  // ASCII letters differ in case by bit 0x20 alone: no need to build strings for them.
+  if (code < 0x80) return isAsciiLetter(code) ? code & ~0x20 : code;
   const upper = String.fromCharCode(code).toUpperCase();
   if (upper.length !== 1) return code;
   const folded = upper.charCodeAt(0);
@@ -186,18 +209,31 @@ function regexCaseFold(code: number): number {
 /** `pul-` and its hex digits when they look like a token or a token cut short; 0 otherwise. */
 function tokenShapeLength(text: string, start: number): number {
   const head = TOKEN_HEAD.length;
-  if (commonPrefixLength(text, start, { text: TOKEN_HEAD, ignoreCase: true }) < head) return 0;
+  if (commonPrefixLength(text, start, TOKEN_HEAD_FORM) < head) return 0;
   let end = start + head;
   while (end < text.length && isHexDigit(text.charCodeAt(end))) end++;
   const digits = end - start - head;
   if (digits >= TOKEN_MIN_HEX) return end - start;
-  const endsWord = end === text.length || !/[0-9A-Za-z]/.test(text.charAt(end));
+  const endsWord = end === text.length || !isAsciiAlphanumeric(text.charCodeAt(end));
   return digits >= CUT_TOKEN_MIN_HEX && endsWord ? end - start : 0;
 }
 
 function isHexDigit(code: number): boolean {
   const lower = code | 0x20;
-  return (code >= 0x30 && code <= 0x39) || (lower >= 0x61 && lower <= 0x66);
+  return isDigit(code) || (lower >= 0x61 && lower <= 0x66);
+}
+
+function isAsciiAlphanumeric(code: number): boolean {
+  return isDigit(code) || isAsciiLetter(code);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isAsciiLetter(code: number): boolean {
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
 }
 
 function applyMasks(text: string, spans: ReadonlyArray<readonly [number, number]>): string {
