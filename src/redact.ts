@@ -50,8 +50,8 @@ export class Redactor {
 
   /**
    * The text with every known secret (whole, or a cut-off start of it) and token-shaped word masked.
-   * Linear and about as cheap as a String.includes per secret, so an error body can be redacted whole
-   * before it is shortened: the cut then falls in a mask, never in a secret.
+   * Two regular-expression scans, about as cheap as a String.includes per secret, so an error body
+   * can be redacted whole before it is shortened: the cut then falls in a mask, never in a secret.
    */
   redact(text: string): string {
     return applyMasks(text, this.maskedSpans(text));
@@ -203,7 +203,7 @@ function caseFold(code: number): number {
   if (upper.length !== 1) return code;
   const folded = upper.charCodeAt(0);
   // A non-ASCII character never folds into ASCII (the long s ſ is no s).
-  return code >= 0x80 && folded < 0x80 ? code : folded;
+  return folded < 0x80 ? code : folded;
 }
 
 /** `pul-` and its hex digits when they look like a token or a token cut short; 0 otherwise. */

@@ -125,6 +125,12 @@ void describe('Redactor', () => {
     assert.equal(r.redact(logLine(`bad token ${TOKEN.slice(0, 15)}…`)), logLine('bad token ****…'));
   });
 
+  void it('masks the base64 of a token cut short', () => {
+    const encoded = base64(`token ${TOKEN}`);
+    // "token " is 6 bytes, 8 characters: the token's own characters start right after them.
+    assert.equal(new Redactor([TOKEN]).redact(encoded.slice(0, 30)), `${encoded.slice(0, 8)}****`);
+  });
+
   void it('masks a start of 8 characters or more of any secret, not a shorter one', () => {
     const r = new Redactor(['correct-horse-battery-staple']);
     assert.equal(r.redact('it said correct-'), 'it said ****');
