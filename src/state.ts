@@ -128,10 +128,12 @@ export class StateStore {
 
   /**
    * A bookmark in the future would hide every record until that time comes: such bookmarks are set
-   * back to now, one message per stream saying so.
+   * back to now less the clock margin (what was read before them is unknown, so err towards
+   * reading again), one message per stream saying so.
    */
   clampFuture(nowSeconds: number): string[] {
     const limit = nowSeconds + CLOCK_MARGIN_SECONDS;
+    const clamped = nowSeconds - CLOCK_MARGIN_SECONDS;
     const warnings: string[] = [];
     const iso = (seconds: number) => (seconds < 8.64e12 ? new Date(seconds * 1000).toISOString() : String(seconds));
     for (const [stream, map] of this.partitions) {
@@ -141,14 +143,14 @@ export class StateStore {
         if (partition.replication_key_value <= limit) continue;
         count++;
         furthest = Math.max(furthest, partition.replication_key_value);
-        this.set(stream, { ...partition, replication_key_value: nowSeconds });
+        this.set(stream, { ...partition, replication_key_value: clamped });
       }
-      if (count > 0) warnings.push(`state: ${count} bookmark(s) of ${stream} are in the future (up to ${iso(furthest)}); read from now instead`);
+      if (count > 0) warnings.push(`state: ${count} bookmark(s) of ${stream} are in the future (up to ${iso(furthest)}); read from ${CLOCK_MARGIN_SECONDS / 60} minutes ago instead`);
     }
     for (const [stream, value] of this.streamDefaults) {
       if (value <= limit) continue;
-      this.streamDefaults.set(stream, nowSeconds);
-      warnings.push(`state: the stream-wide bookmark of ${stream} is in the future (${iso(value)}); read from now instead`);
+      this.streamDefaults.set(stream, clamped);
+      warnings.push(`state: the stream-wide bookmark of ${stream} is in the future (${iso(value)}); read from ${CLOCK_MARGIN_SECONDS / 60} minutes ago instead`);
     }
     return warnings;
   }

@@ -365,11 +365,92 @@ void describe('StateStore: get/set/clear and outputs', () => {
     assert.deepEqual(again.get('stack_updates', stackCtx), store.get('stack_updates', stackCtx));
   });
 
-  void it('an Airbyte stream state written by streamState() parses back', () => {
+  void it('an Airbyte stream state in the old partitions shape parses back', () => {
     const store = new StateStore();
     store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 33 });
     const again = StateStore.parse([airbyteStream('stack_updates', store.singerStreamState('stack_updates'))]);
     assert.deepEqual(again.singerStreamState('stack_updates'), store.singerStreamState('stack_updates'));
+  });
+
+  void it("an Airbyte stream state written by airbyteStreamState() parses back, in either protocol's envelope", () => {
+    const store = new StateStore();
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 33, unsettled: true });
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 44, null_cursor_keys: [['web', 'dev']] });
+    const airbyte = StateStore.parse([airbyteStream('stack_updates', store.airbyteStreamState('stack_updates')), airbyteStream('stacks', store.airbyteStreamState('stacks'))]);
+    assert.deepEqual(airbyte.singerState(), store.singerState());
+    const singer = StateStore.parse({ bookmarks: { stacks: store.airbyteStreamState('stacks') } });
+    assert.deepEqual(singer.get('stacks', acme), store.get('stacks', acme));
+  });
+});
+
+void describe('StateStore: the Airbyte per-partition shape', () => {
+  void it('writes states with partition and cursor, and one global value every partition has passed', () => {
+    const store = new StateStore();
+    store.set('stack_updates', { context: stackCtx, replication_key: 'start_time', replication_key_value: 300 });
+    store.set('stack_updates', { context: { ...stackCtx, stack_name: 'dev' }, replication_key: 'start_time', replication_key_value: 200, unsettled: true });
+    // An empty history (0) is not a position in time: it does not drag the global value down.
+    store.set('stack_updates', { context: { ...stackCtx, stack_name: 'empty' }, replication_key: 'start_time', replication_key_value: 0 });
+    assert.deepEqual(store.airbyteStreamState('stack_updates'), {
+      states: [
+        { partition: stackCtx, cursor: { start_time: 300 } },
+        { partition: { ...stackCtx, stack_name: 'dev' }, cursor: { start_time: 200 }, unsettled: true },
+        { partition: { ...stackCtx, stack_name: 'empty' }, cursor: { start_time: 0 } },
+      ],
+      state: { start_time: 200 },
+    });
+    assert.deepEqual(new StateStore().airbyteStreamState('stacks'), { states: [] });
+  });
+
+  void it('reads a global value without partitions as the stream-wide bookmark, and ignores it beside partitions', () => {
+    const alone = StateStore.parse([airbyteStream('stack_updates', { state: { start_time: 500 } })]);
+    assert.equal(alone.get('stack_updates', stackCtx)?.replication_key_value, 500);
+    const beside = StateStore.parse([airbyteStream('stack_updates', { states: [{ partition: stackCtx, cursor: { start_time: 700 } }], state: { start_time: 700 } })]);
+    assert.equal(beside.get('stack_updates', stackCtx)?.replication_key_value, 700);
+    // A stack the state does not know starts from the beginning, not from the summary value.
+    assert.equal(beside.get('stack_updates', { ...stackCtx, stack_name: 'new' }), undefined);
+  });
+
+  void it('refuses a partition with more than one cursor field, and a malformed partition', () => {
+    assert.throws(() => StateStore.parse([airbyteStream('stacks', { states: [{ partition: acme, cursor: { a: 1, b: 2 } }] })]), /expected one cursor field, got a, b/);
+    assert.throws(() => StateStore.parse([airbyteStream('stacks', { states: [{ partition: { org_name: 5 }, cursor: { last_update: 1 } }] })]), /partition: expected an object of strings/);
+    assert.throws(() => StateStore.parse([airbyteStream('stacks', { states: [{ partition: acme, cursor: { last_update: 1 }, null_cursor_keys: 'x' }] })]), /null_cursor_keys: expected a list of key value lists/);
+  });
+});
+
+void describe('StateStore.clampFuture', () => {
+  void it('sets bookmarks beyond now plus the clock margin back, and says so once per stream', () => {
+    const now = 1_800_000_000;
+    const store = StateStore.parse({
+      bookmarks: {
+        stacks: { partitions: [{ context: acme, replication_key: 'last_update', replication_key_value: 9_999_999_999 }] },
+        stack_updates: {
+          replication_key_value: 9_999_999_999,
+          partitions: [
+            { context: stackCtx, replication_key: 'start_time', replication_key_value: now + 100 },
+            { context: { ...stackCtx, stack_name: 'b' }, replication_key: 'start_time', replication_key_value: now + 10_000 },
+          ],
+        },
+      },
+    });
+    const warnings = store.clampFuture(now);
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0] ?? '', /^state: 1 bookmark\(s\) of stacks are in the future \(up to 2286-11-20T17:46:39\.000Z\); read from 5 minutes ago instead$/);
+    assert.equal(store.get('stacks', acme)?.replication_key_value, now - 300);
+    // Within the clock margin: kept.
+    assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, now + 100);
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'b' })?.replication_key_value, now - 300);
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'unknown' })?.replication_key_value, now - 300);
+    assert.deepEqual(store.clampFuture(now), []);
+  });
+
+  void it('keeps its size estimate right through changes', () => {
+    const store = new StateStore();
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 1 });
+    const one = store.approximateBytes();
+    store.set('stacks', { context: acme, replication_key: 'last_update', replication_key_value: 1000 });
+    assert.equal(store.approximateBytes(), one + 3);
+    store.prune('stacks', () => true);
+    assert.equal(store.approximateBytes(), 0);
   });
 
   void it('a set partition replaces the carried Singer bookmark of that stream', () => {
