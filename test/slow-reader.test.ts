@@ -135,7 +135,7 @@ void describe('a slow reader gets a complete sync and exit status 0', () => {
   before(async () => {
     // An incremental sync writes a little more than a pipe holds: its last chunk waits in the tap, too
     // small for write() to have asked for a 'drain'.
-    emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 26, updatesPerStack: 1 });
+    emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 31, updatesPerStack: 1 });
     dir = await tempDir();
     config = await writeJson(dir, 'config.json', { token: emulator.token, organizations: emulator.orgNames(), base_url: emulator.url });
   });
