@@ -555,7 +555,18 @@ void describe('emulator: options', () => {
     }
   });
 
+  void it('keeps only the newest requests when told to (a standalone emulator serving for hours)', async () => {
+    const em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 1, requestLogLimit: 2 });
+    try {
+      for (const path of ['/api/user', '/api/orgs/acme/teams', '/api/orgs/acme/members']) await getJson(em, path);
+      assert.deepEqual(em.requests.map((r) => r.path), ['/api/orgs/acme/teams', '/api/orgs/acme/members']);
+    } finally {
+      await em.close();
+    }
+  });
+
   void it('rejects invalid options', async () => {
+    await assert.rejects(PulumiEmulator.start({ requestLogLimit: 0 }), RangeError);
     await assert.rejects(PulumiEmulator.start({ orgs: ['a', 'a'] }), RangeError);
     await assert.rejects(PulumiEmulator.start({ stacksPerOrg: -1 }), RangeError);
     await assert.rejects(PulumiEmulator.start({ membersPageSize: 0 }), RangeError);

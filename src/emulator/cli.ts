@@ -65,6 +65,8 @@ function optionsFromArgs(args: string[]): EmulatorOptions | 'help' {
     orgsWithoutTeams: list(values['orgs-without-teams']),
     stacksDefaultPageSize: int('stacks-page-size', values['stacks-page-size']),
     membersPageSize: int('members-page-size', values['members-page-size']),
+    // Serving for hours, it keeps only the newest requests, not every one ever made.
+    requestLogLimit: 1000,
   };
 }
 

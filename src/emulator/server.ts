@@ -63,9 +63,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Runs before authentication and routing for every request; see BeforeRouteHook. */
   beforeRoute?: BeforeRouteHook;
+  /** Keep only the newest requests in `requests` (a long-running standalone emulator); default: all. */
+  requestLogLimit?: number;
 }
 
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'orgs' | 'beforeRoute'>> & { orgs: string[] };
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'orgs' | 'beforeRoute' | 'requestLogLimit'>> & { orgs: string[]; requestLogLimit: number | undefined };
 
 export interface RequestLogEntry {
   method: string;
@@ -156,6 +158,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
     updatesMaxPageSize: count('updatesMaxPageSize', options.updatesMaxPageSize, 100, 1),
     membersPageSize: count('membersPageSize', options.membersPageSize, 5, 1),
     port: count('port', options.port, 0),
+    requestLogLimit: options.requestLogLimit === undefined ? undefined : count('requestLogLimit', options.requestLogLimit, 0, 1),
   };
 }
 
@@ -356,6 +359,8 @@ export class PulumiEmulator {
     };
     const entry: RequestLogEntry = { method: ctx.method, path: ctx.path, query: { ...query }, status: 0 };
     this.requests.push(entry);
+    const limit = this.options.requestLogLimit;
+    if (limit !== undefined && this.requests.length > limit) this.requests.shift();
 
     let response: EmulatorResponse;
     try {

@@ -4,9 +4,9 @@ import type { StreamDefinition } from './types.js';
 
 const fgaRole = objectOf({ id: str, name: str, modified_at: str });
 
+/** Members of each organization (GET /api/orgs/ORG/members?type=backend). */
 export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
   name: 'organization_members',
-  description: 'Members of each organization (GET /api/orgs/ORG/members?type=backend).',
   keyProperties: ['org_name', 'user_name'],
   endpoint: '/api/orgs/{org}/members',
   context: (organization) => ({ org_name: organization }),

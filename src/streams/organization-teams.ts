@@ -6,9 +6,9 @@ const members = arrayOf(objectOf({ name: str, github_login: str, avatar_url: str
 const stackPermissions = arrayOf(objectOf({ project_name: str, stack_name: str, permission: int }));
 const environmentPermissions = arrayOf(objectOf({ project_name: str, env_name: str, permission: str }));
 
+/** Teams of each organization (GET /api/orgs/ORG/teams); Enterprise and Business Critical plans only. */
 export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
   name: 'organization_teams',
-  description: 'Teams of each organization (GET /api/orgs/ORG/teams); Enterprise and Business Critical plans only.',
   keyProperties: ['org_name', 'name'],
   endpoint: '/api/orgs/{org}/teams',
   context: (organization) => ({ org_name: organization }),

@@ -44,9 +44,9 @@ function endTimeOf(value: unknown): number | null {
   return endTime === 0 ? null : endTime;
 }
 
+/** Each stack's update history (GET /api/stacks/ORG/PROJECT/STACK/updates?output-type=service). */
 export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
   name: 'stack_updates',
-  description: "Each stack's update history (GET /api/stacks/ORG/PROJECT/STACK/updates?output-type=service).",
   keyProperties: ['org_name', 'project_name', 'stack_name', 'version'],
   replicationKey: 'start_time',
   parent: 'stacks',

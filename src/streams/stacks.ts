@@ -2,9 +2,9 @@ import type { StackRecord } from '../generated/records.js';
 import { asObject, cursorInt, int, keyString, links, str } from './fields.js';
 import type { StreamDefinition } from './types.js';
 
+/** Stacks of each organization (GET /api/user/stacks?organization=ORG). */
 export const stacks: StreamDefinition<StackRecord> = {
   name: 'stacks',
-  description: 'Stacks of each organization (GET /api/user/stacks?organization=ORG).',
   keyProperties: ['org_name', 'project_name', 'stack_name'],
   replicationKey: 'last_update',
   endpoint: '/api/user/stacks',

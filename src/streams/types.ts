@@ -26,7 +26,6 @@ export interface Bookmark {
 
 export interface StreamDefinition<R extends AnyRecord = AnyRecord> {
   readonly name: StreamName;
-  readonly description: string;
   readonly keyProperties: readonly string[];
   /** Integer (Unix seconds) replication key; absent for full-refresh-only streams. */
   readonly replicationKey?: keyof R & string;
