@@ -13,6 +13,8 @@ const root = new URL('../', import.meta.url);
 export const recordTypesPath = fileURLToPath(new URL('src/generated/records.ts', root));
 export const specPath = fileURLToPath(new URL('spec.json', root));
 export const catalogPath = fileURLToPath(new URL('catalog.json', root));
+/** The same configured catalog, where Airbyte's acceptance tests look for one. */
+export const acceptanceCatalogPath = fileURLToPath(new URL('integration_tests/configured_catalog.json', root));
 
 /**
  * The schema as the record types see it: every declared property required, at every depth. The
@@ -55,6 +57,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     [recordTypesPath, await renderRecordTypes()],
     [specPath, renderSpec()],
     [catalogPath, renderCatalog()],
+    [acceptanceCatalogPath, renderCatalog()],
   ] as const) {
     await writeFile(path, text);
     process.stdout.write(`wrote ${path}\n`);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { JSONSchema } from 'json-schema-to-typescript';
 
-import { catalogPath, everyPropertyRequired, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
+import { acceptanceCatalogPath, catalogPath, everyPropertyRequired, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
 
 const STALE = 'is out of date: run `npm run generate` and commit the result';
 
@@ -18,6 +18,7 @@ void describe('generated files', () => {
 
   void it('catalog.json matches the stream definitions and schemas', async () => {
     assert.equal(await readFile(catalogPath, 'utf8'), renderCatalog(), `catalog.json ${STALE}`);
+    assert.equal(await readFile(acceptanceCatalogPath, 'utf8'), renderCatalog(), `integration_tests/configured_catalog.json ${STALE}`);
   });
 
   void it('the generated files sit at the expected places', () => {
