@@ -162,7 +162,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
       'touch /airbyte/probe && rm /airbyte/probe && echo airbyte-writable',
       `[ -w ${APP_DIR}/dist ] || echo app-read-only`,
       `[ -e ${APP_DIR}/node_modules/typescript ] || echo no-dev-dependencies`,
-      `[ -e ${APP_DIR}/node_modules/got ] && echo got-installed`,
+      `[ -e ${APP_DIR}/node_modules/ajv ] && [ -e ${APP_DIR}/node_modules/yargs ] && echo dependencies-installed`,
       '$AIRBYTE_ENTRYPOINT --version',
     ].join('; ');
     const shell = await docker(['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', script], 120_000);
@@ -175,7 +175,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
       'airbyte-writable',
       'app-read-only',
       'no-dev-dependencies',
-      'got-installed',
+      'dependencies-installed',
       `tap-pulumi-cloud ${p.pkg.version}`,
     ]);
   });
