@@ -2,14 +2,12 @@
 // Starts the emulator with a per-request latency and a generated organization, runs a full `read`,
 // changes a share of the stacks, runs an incremental `read` from the state, then a zero-latency run
 // (where the tap's own CPU cost shows) and a small one (for memory growth), and prints the numbers.
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import split2 from 'split2';
 import { PulumiEmulator } from '../src/emulator/server.js';
+import { REPO_ROOT, startCliProcess } from './cli-process.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,9 +30,7 @@ const pageSize = Number(flags['page-size']);
 const changedShare = Number(flags.changed);
 const smallStacks = Number(flags['small-stacks']);
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const cli = join(root, 'dist/src/cli.js');
-const catalog = join(root, 'catalog.json');
+const catalog = join(REPO_ROOT, 'catalog.json');
 const work = await mkdtemp(join(tmpdir(), 'tap-pulumi-cloud-bench-'));
 
 interface RunResult {
@@ -63,12 +59,11 @@ async function runTap(name: string, emulator: PulumiEmulator, options: { state?:
   emulator.resetRequests();
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let records = 0;
   let summary = '';
   const lastStates = new Map<string, unknown>();
   const recordLines: string[] = [];
-  child.stdout.pipe(split2()).on('data', (line: string) => {
+  const onStdoutLine = (line: string) => {
     if (line.startsWith('{"type":"RECORD"')) {
       records++;
       if (options.keepLines) recordLines.push(line);
@@ -78,8 +73,10 @@ async function runTap(name: string, emulator: PulumiEmulator, options: { state?:
     } else if (line.includes('sync complete') || line.includes('finished with failures')) {
       summary = line;
     }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  };
+  // The tap's own stderr shows as it comes.
+  const onStderrLine = (line: string) => process.stderr.write(`${line}\n`);
+  const { code } = await startCliProcess(args, { env: process.env, onStdoutLine, onStderrLine }).exited;
   const wallSeconds = (performance.now() - started) / 1000;
   const cpuUsed = process.cpuUsage(cpuBefore);
   if (code !== 0) throw new Error(`${name}: the tap exited ${code}`);

@@ -2,17 +2,13 @@
 // emulator with sample data, runs a full Singer sync through the built CLI, changes some data, runs an
 // incremental sync from the saved state, and writes both runs' records as JSONL per stream.
 import { STREAM_NAMES } from '../src/streams/types.js';
-import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PulumiEmulator, type EmulatorOptions } from '../src/emulator/server.js';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli.js');
+import { CLI_PATH, startCliProcess } from './cli-process.js';
 
 export const STREAMS = STREAM_NAMES;
 
@@ -99,53 +95,42 @@ function display(path: string): string {
 
 /** One Singer sync through the real CLI, as a child process. */
 async function runTap(emulator: PulumiEmulator, configPath: string, statePath: string | undefined, label: string): Promise<RunResult> {
-  const args = [CLI, '--config', configPath, ...(statePath ? ['--state', statePath] : [])];
+  const args = ['--config', configPath, ...(statePath ? ['--state', statePath] : [])];
   // The config's emulator token is the only one in play; logs as plain lines, which this script reads.
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: 'text' };
   delete env['PULUMI_ACCESS_TOKEN'];
   delete env['LOG_LEVEL'];
   emulator.resetRequests();
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const records = new Map<string, string[]>();
   let state: unknown;
   let summary: string | undefined;
   let badLine: string | undefined;
-  const stderrLines: string[] = [];
-  const exited = new Promise<number | null>((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (code) => res(code));
-  });
-  const readStdout = (async () => {
-    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-      if (line === '') continue;
-      let message: { type?: string; stream?: string; record?: unknown; value?: unknown };
-      try {
-        message = JSON.parse(line) as typeof message;
-      } catch {
-        badLine ??= line.slice(0, 200);
-        continue;
-      }
-      if (message.type === 'SCHEMA' && message.stream && !records.has(message.stream)) records.set(message.stream, []);
-      else if (message.type === 'RECORD' && message.stream) {
-        const list = records.get(message.stream) ?? [];
-        list.push(JSON.stringify(message.record));
-        records.set(message.stream, list);
-      } else if (message.type === 'STATE') state = message.value;
+  const onStdoutLine = (line: string) => {
+    if (line === '') return;
+    let message: { type?: string; stream?: string; record?: unknown; value?: unknown };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      badLine ??= line.slice(0, 200);
+      return;
     }
-  })();
-  const readStderr = (async () => {
-    for await (const line of createInterface({ input: child.stderr, crlfDelay: Infinity })) {
-      stderrLines.push(line);
-      // Singer METRIC lines (one per request) would drown the rest.
-      if (/^(INFO|WARN|ERROR) /.test(line) && !line.startsWith('INFO METRIC:')) console.log(`  ${label} │ ${line}`);
-      if (/^INFO sync (complete|finished with failures|interrupted):/.test(line)) summary = line.slice('INFO '.length);
-    }
-  })();
-  const [code] = await Promise.all([exited, readStdout, readStderr]);
+    if (message.type === 'SCHEMA' && message.stream && !records.has(message.stream)) records.set(message.stream, []);
+    else if (message.type === 'RECORD' && message.stream) {
+      const list = records.get(message.stream) ?? [];
+      list.push(JSON.stringify(message.record));
+      records.set(message.stream, list);
+    } else if (message.type === 'STATE') state = message.value;
+  };
+  const onStderrLine = (line: string) => {
+    // Singer METRIC lines (one per request) would drown the rest.
+    if (/^(INFO|WARN|ERROR) /.test(line) && !line.startsWith('INFO METRIC:')) console.log(`  ${label} │ ${line}`);
+    if (/^INFO sync (complete|finished with failures|interrupted):/.test(line)) summary = line.slice('INFO '.length);
+  };
+  const { code, stderr } = await startCliProcess(args, { env, onStdoutLine, onStderrLine }).exited;
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) {
-    const tail = stderrLines.filter((l) => !/^(INFO|WARN|ERROR) /.test(l)).slice(-20);
+    const tail = stderr.split('\n').filter((l) => l !== '' && !/^(INFO|WARN|ERROR) /.test(l)).slice(-20);
     throw new Error(`the ${label} sync exited with code ${String(code)}${tail.length ? `:\n${tail.join('\n')}` : ''}`);
   }
   if (badLine !== undefined) throw new Error(`the ${label} sync wrote a line that is not JSON to stdout: ${badLine}`);
@@ -192,8 +177,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!existsSync(CLI)) {
-    process.stderr.write(`${display(CLI)} is missing: build first (npm run build; npm run demo does it for you)\n`);
+  if (!existsSync(CLI_PATH)) {
+    process.stderr.write(`${display(CLI_PATH)} is missing: build first (npm run build; npm run demo does it for you)\n`);
     return 1;
   }
   const out = resolve(values.out);

@@ -1,5 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { airbyteMessageProblems } from './support/airbyte-messages.js';
+import { REPO_ROOT, tempDir, writeJson } from './support/cli.js';
+import {
+  loadOfficialAirbyteSchema,
+  OFFICIAL_AIRBYTE_SCHEMA,
+  OFFICIAL_SCHEMA_ENV,
+  officialAirbyteSchemaFrom,
+} from './support/official-airbyte-schema.js';
 import { checkAirbyteOutput, checkSingerOutput, lastState, parseLines, recordsByStream } from './support/protocol.js';
 
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
@@ -97,11 +107,11 @@ void describe('checkAirbyteOutput: generic', () => {
     const v = checkAirbyteOutput(out({ type: 'SPEC', spec: { connectionSpecification: {} } }, { type: 'BOGUS' }), {
       command: 'spec',
     });
-    assertOne(v, /^line 2: not a valid AirbyteMessage: \/type must be equal to one of the allowed values/);
+    assertOne(v, /^line 2: not a valid AirbyteMessage: \/type must be one of SPEC\/.*, got "BOGUS"$/);
   });
   void it('reports a message whose payload field is missing', () => {
     const v = checkAirbyteOutput(out({ type: 'SPEC' }), { command: 'spec' });
-    assertOne(v, /line 1: SPEC message has no "spec" object/);
+    assertOne(v, /^line 1: not a valid AirbyteMessage: \/spec is missing$/);
   });
   void it('reports a message type not allowed for the command', () => {
     const v = checkAirbyteOutput(out({ type: 'SPEC', spec: { connectionSpecification: {} } }, record('x', {})), {
@@ -143,7 +153,7 @@ void describe('checkAirbyteOutput: spec / check / discover', () => {
       command: 'check',
     });
     assert.ok(
-      v.some((s) => /line 1: connectionStatus.status must be SUCCEEDED or FAILED/.test(s)),
+      v.some((s) => /line 1: .*\/connectionStatus\/status must be one of SUCCEEDED\/FAILED, got "OK"/.test(s)),
       v.join('\n'),
     );
   });
@@ -179,14 +189,15 @@ void describe('checkAirbyteOutput: spec / check / discover', () => {
       checkAirbyteOutput(out(catalog(catalogStream({ source_defined_primary_key: undefined }))), {
         command: 'discover',
       }),
-      /source_defined_primary_key must be an array of non-empty arrays of strings/,
+      /catalog stream 'stacks' has no source_defined_primary_key/,
     );
-    const v = checkAirbyteOutput(out(catalog(catalogStream({ source_defined_primary_key: ['id'] }))), {
-      command: 'discover',
-    });
-    assert.ok(
-      v.some((s) => /source_defined_primary_key/.test(s)),
-      v.join('\n'),
+    assertOne(
+      checkAirbyteOutput(out(catalog(catalogStream({ source_defined_primary_key: ['id'] }))), { command: 'discover' }),
+      /\/catalog\/streams\/0\/source_defined_primary_key\/0 must be an array, got "id"/,
+    );
+    assertOne(
+      checkAirbyteOutput(out(catalog(catalogStream({ source_defined_primary_key: [[]] }))), { command: 'discover' }),
+      /catalog stream 'stacks' source_defined_primary_key has an empty field path/,
     );
   });
   void it('rejects duplicate stream names and missing catalogs', () => {
@@ -384,7 +395,7 @@ void describe('checkAirbyteOutput: read', () => {
     );
     assertOne(
       checkAirbyteOutput(fractional, opts),
-      /line 3: not a valid AirbyteMessage: \/record\/emitted_at must be integer/,
+      /line 3: not a valid AirbyteMessage: \/record\/emitted_at must be an integer/,
     );
   });
 
@@ -415,10 +426,7 @@ void describe('checkAirbyteOutput: read', () => {
     const opts = { command: 'read' as const, configuredStreams: ['stacks'] };
     const legacy = { type: 'STATE', state: { type: 'LEGACY', data: { stacks: {} } } };
     const v = checkAirbyteOutput(out(...goodStream('stacks').slice(0, -1), legacy, status('stacks', 'COMPLETE')), opts);
-    assert.ok(
-      v.some((s) => /line 6: STATE type must be "STREAM"/.test(s)),
-      v.join('\n'),
-    );
+    assertOne(v, /^line 6: not a valid AirbyteMessage: \/state\/type must be "STREAM", got "LEGACY"; \/state\/sourceStats is missing$/);
     const noStats = {
       type: 'STATE',
       state: { type: 'STREAM', stream: { stream_descriptor: { name: 'stacks' }, stream_state: {} } },
@@ -427,7 +435,7 @@ void describe('checkAirbyteOutput: read', () => {
       out(...goodStream('stacks').slice(0, -1), noStats, status('stacks', 'COMPLETE')),
       opts,
     );
-    assertOne(v2, /line 6: STATE has no numeric sourceStats.recordCount/);
+    assertOne(v2, /^line 6: not a valid AirbyteMessage: \/state\/sourceStats is missing$/);
   });
 
   void it('catches a stream without STATE and a last STATE before the last RECORD', () => {
@@ -466,10 +474,7 @@ void describe('checkAirbyteOutput: read', () => {
         configuredStreams: ['stacks'],
       },
     );
-    assert.ok(
-      v.some((s) => /line 7: TRACE of type STREAM_STATUS has no "trace.stream_status" object/.test(s)),
-      v.join('\n'),
-    );
+    assertOne(v, /^line 7: not a valid AirbyteMessage: \/trace\/stream_status is missing$/);
   });
 });
 
@@ -607,5 +612,222 @@ void describe('recordsByStream and lastState', () => {
     assert.deepEqual(recordsByStream(stdout, 'singer'), new Map([['s', [{ a: 1 }]]]));
     assert.deepEqual(lastState(stdout, 'singer'), { n: 2 });
     assert.equal(lastState('', 'singer'), undefined);
+  });
+});
+
+// ---- The shape of each Airbyte message, and the official schema's view of the same samples
+
+const trace = (type: string, payload: Msg): Msg => ({ type: 'TRACE', trace: { type, emitted_at: NOW, ...payload } });
+const withRecord = (over: Msg): Msg => ({ type: 'RECORD', record: { stream: 'stacks', data: { id: 1 }, emitted_at: NOW, ...over } });
+const withState = (over: Msg, stateOver: Msg = {}): Msg => ({
+  type: 'STATE',
+  state: {
+    type: 'STREAM',
+    stream: { stream_descriptor: { name: 'stacks' }, stream_state: {}, ...over },
+    sourceStats: { recordCount: 1 },
+    ...stateOver,
+  },
+});
+const withLog = (over: Msg): Msg => ({ type: 'LOG', log: { level: 'INFO', message: 'x', ...over } });
+const withError = (over: Msg): Msg => trace('ERROR', { error: { message: 'boom', ...over } });
+const withEstimate = (over: Msg): Msg => trace('ESTIMATE', { estimate: { name: 'stacks', type: 'STREAM', ...over } });
+const withStatus = (over: Msg): Msg =>
+  trace('STREAM_STATUS', { stream_status: { stream_descriptor: { name: 'stacks' }, status: 'RUNNING', ...over } });
+const withCatalogStream = (over: Msg): Msg => catalog(catalogStream(over));
+const withSpec = (over: Msg): Msg => ({ type: 'SPEC', spec: { connectionSpecification: { type: 'object' }, ...over } });
+
+/** Every kind of message the tap writes, with its optional fields. */
+const WELL_FORMED: Msg[] = [
+  { type: 'SPEC', spec: JSON.parse(readFileSync(join(REPO_ROOT, 'spec.json'), 'utf8')) as Msg },
+  withSpec({ documentationUrl: 'https://example.com/docs', supportsIncremental: true, protocol_version: '0.5.2' }),
+  { type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } },
+  { type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: 'HTTP 401' } },
+  catalog(
+    catalogStream(),
+    catalogStream({ name: 'members', namespace: 'acme', supported_sync_modes: ['full_refresh'], is_resumable: false }),
+  ),
+  record('stacks', { id: 1, nested: { a: [1, 2] } }),
+  withRecord({ namespace: 'acme' }),
+  state('stacks', { cursor: 2 }, 2),
+  withState({ stream_descriptor: { name: 'stacks', namespace: 'acme' } }, { sourceStats: { recordCount: 0 } }),
+  ...['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'].map((level) => withLog({ level })),
+  withLog({ level: 'ERROR', stack_trace: 'Error: boom\n    at x' }),
+  withError({}),
+  withError({
+    internal_message: 'HTTP 500',
+    stack_trace: 'Error: boom',
+    failure_type: 'transient_error',
+    stream_descriptor: { name: 'stacks' },
+  }),
+  withEstimate({ row_estimate: 120 }),
+  withEstimate({ type: 'SYNC', byte_estimate: 4096, namespace: 'acme' }),
+  ...['STARTED', 'RUNNING', 'COMPLETE', 'INCOMPLETE'].map((s) => status('stacks', s)),
+  withStatus({ reasons: [{ type: 'RATE_LIMITED', rate_limited: { quota_reset: NOW + 1000 } }] }),
+  withStatus({ reasons: [{ type: 'RATE_LIMITED' }] }),
+];
+
+/** Messages that break a rule of the Airbyte protocol, and what the project's checks say of each. */
+const MALFORMED: { message: Msg; problems: string[] }[] = [
+  { message: { type: 'BOGUS' }, problems: ['/type must be one of SPEC/CONNECTION_STATUS/CATALOG/RECORD/STATE/LOG/TRACE, got "BOGUS"'] },
+  { message: { record: {} }, problems: ['/type is missing'] },
+  { message: { type: 'SPEC', spec: {} }, problems: ['/spec/connectionSpecification is missing'] },
+  { message: withSpec({ connectionSpecification: [] }), problems: ['/spec/connectionSpecification must be an object, got []'] },
+  { message: withSpec({ documentationUrl: 'docs' }), problems: ['/spec/documentationUrl must be an absolute URI, got "docs"'] },
+  { message: withSpec({ supportsIncremental: 'yes' }), problems: ['/spec/supportsIncremental must be a boolean, got "yes"'] },
+  {
+    message: { type: 'CONNECTION_STATUS', connectionStatus: { status: 'OK' } },
+    problems: ['/connectionStatus/status must be one of SUCCEEDED/FAILED, got "OK"'],
+  },
+  { message: { type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: 7 } }, problems: ['/connectionStatus/message must be a string, got 7'] },
+  { message: { type: 'CATALOG', catalog: { streams: {} } }, problems: ['/catalog/streams must be an array, got {}'] },
+  { message: withCatalogStream({ json_schema: undefined }), problems: ['/catalog/streams/0/json_schema is missing'] },
+  { message: withCatalogStream({ name: 5 }), problems: ['/catalog/streams/0/name must be a string, got 5'] },
+  { message: withCatalogStream({ supported_sync_modes: [] }), problems: ['/catalog/streams/0/supported_sync_modes must not be empty'] },
+  {
+    message: withCatalogStream({ supported_sync_modes: ['append'] }),
+    problems: ['/catalog/streams/0/supported_sync_modes/0 must be one of full_refresh/incremental, got "append"'],
+  },
+  { message: withCatalogStream({ source_defined_cursor: 'yes' }), problems: ['/catalog/streams/0/source_defined_cursor must be a boolean, got "yes"'] },
+  { message: withCatalogStream({ default_cursor_field: [1] }), problems: ['/catalog/streams/0/default_cursor_field/0 must be a string, got 1'] },
+  {
+    message: withCatalogStream({ source_defined_primary_key: [['id', 2]] }),
+    problems: ['/catalog/streams/0/source_defined_primary_key/0/1 must be a string, got 2'],
+  },
+  { message: withRecord({ emitted_at: NOW + 0.5 }), problems: [`/record/emitted_at must be an integer, got ${NOW + 0.5}`] },
+  { message: withRecord({ emitted_at: String(NOW) }), problems: [`/record/emitted_at must be an integer, got "${NOW}"`] },
+  { message: withRecord({ data: [1] }), problems: ['/record/data must be an object, got [1]'] },
+  { message: withRecord({ stream: undefined }), problems: ['/record/stream is missing'] },
+  { message: withRecord({ namespace: 3 }), problems: ['/record/namespace must be a string, got 3'] },
+  { message: withState({ stream_descriptor: {} }), problems: ['/state/stream/stream_descriptor/name is missing'] },
+  { message: withState({ stream_descriptor: { name: 7 } }), problems: ['/state/stream/stream_descriptor/name must be a string, got 7'] },
+  { message: withState({ stream_state: [] }), problems: ['/state/stream/stream_state must be an object, got []'] },
+  { message: withState({}, { sourceStats: { recordCount: '3' } }), problems: ['/state/sourceStats/recordCount must be a number, got "3"'] },
+  { message: withLog({ level: 'NOTICE' }), problems: ['/log/level must be one of FATAL/ERROR/WARN/INFO/DEBUG/TRACE, got "NOTICE"'] },
+  { message: withLog({ message: undefined }), problems: ['/log/message is missing'] },
+  { message: withLog({ stack_trace: 1 }), problems: ['/log/stack_trace must be a string, got 1'] },
+  { message: { type: 'TRACE', trace: { type: 'ERROR', error: { message: 'x' } } }, problems: ['/trace/emitted_at is missing'] },
+  { message: trace('ERROR', { emitted_at: '1', error: { message: 'x' } }), problems: ['/trace/emitted_at must be a number, got "1"'] },
+  {
+    message: trace('PROGRESS', {}),
+    problems: ['/trace/type must be one of ERROR/ESTIMATE/STREAM_STATUS, got "PROGRESS"'],
+  },
+  { message: withError({ message: undefined }), problems: ['/trace/error/message is missing'] },
+  {
+    message: withError({ failure_type: 'fatal' }),
+    problems: ['/trace/error/failure_type must be one of system_error/config_error/transient_error, got "fatal"'],
+  },
+  { message: withError({ stream_descriptor: {} }), problems: ['/trace/error/stream_descriptor/name is missing'] },
+  { message: withEstimate({ name: undefined }), problems: ['/trace/estimate/name is missing'] },
+  { message: withEstimate({ type: 'TABLE' }), problems: ['/trace/estimate/type must be one of STREAM/SYNC, got "TABLE"'] },
+  { message: withEstimate({ row_estimate: 1.5 }), problems: ['/trace/estimate/row_estimate must be an integer, got 1.5'] },
+  {
+    message: withStatus({ status: 'DONE' }),
+    problems: ['/trace/stream_status/status must be one of STARTED/RUNNING/COMPLETE/INCOMPLETE, got "DONE"'],
+  },
+  { message: withStatus({ stream_descriptor: undefined }), problems: ['/trace/stream_status/stream_descriptor is missing'] },
+  { message: withStatus({ reasons: {} }), problems: ['/trace/stream_status/reasons must be an array, got {}'] },
+  {
+    message: withStatus({ reasons: [{ type: 'SLOW' }] }),
+    problems: ['/trace/stream_status/reasons/0/type must be "RATE_LIMITED", got "SLOW"'],
+  },
+  {
+    message: withStatus({ reasons: [{ type: 'RATE_LIMITED', rate_limited: { quota_reset: 1.5 } }] }),
+    problems: ['/trace/stream_status/reasons/0/rate_limited/quota_reset must be an integer, got 1.5'],
+  },
+];
+
+/** Allowed by the protocol, but not what this tap promises to write. */
+const STRICTER_THAN_THE_PROTOCOL: { message: Msg; problems: string[] }[] = [
+  { message: { type: 'SPEC' }, problems: ['/spec is missing'] },
+  { message: { type: 'RECORD' }, problems: ['/record is missing'] },
+  { message: { type: 'TRACE', trace: { type: 'ERROR', emitted_at: NOW } }, problems: ['/trace/error is missing'] },
+  { message: withState({ stream_state: undefined }), problems: ['/state/stream/stream_state is missing'] },
+  { message: withState({}, { sourceStats: undefined }), problems: ['/state/sourceStats is missing'] },
+  { message: withState({}, { sourceStats: {} }), problems: ['/state/sourceStats/recordCount is missing'] },
+  {
+    message: { type: 'STATE', state: { type: 'LEGACY', data: {}, sourceStats: { recordCount: 1 } } },
+    problems: ['/state/type must be "STREAM", got "LEGACY"'],
+  },
+  {
+    message: { type: 'CONTROL', control: { type: 'CONNECTOR_CONFIG', emitted_at: NOW } },
+    problems: ['/type must be one of SPEC/CONNECTION_STATUS/CATALOG/RECORD/STATE/LOG/TRACE, got "CONTROL"'],
+  },
+  {
+    message: trace('ANALYTICS', { analytics: { type: 'x' } }),
+    problems: ['/trace/type must be one of ERROR/ESTIMATE/STREAM_STATUS, got "ANALYTICS"'],
+  },
+];
+
+void describe('airbyteMessageProblems', () => {
+  void it('accepts every kind of message the tap writes', () => {
+    for (const message of WELL_FORMED) assert.deepEqual(airbyteMessageProblems(message), [], JSON.stringify(message));
+  });
+  void it('names each broken rule of the protocol by its JSON pointer', () => {
+    for (const { message, problems } of MALFORMED) assert.deepEqual(airbyteMessageProblems(message), problems);
+  });
+  void it('holds the tap to more than the protocol requires', () => {
+    for (const { message, problems } of STRICTER_THAN_THE_PROTOCOL) assert.deepEqual(airbyteMessageProblems(message), problems);
+  });
+  void it('reports every problem of a message, not just the first', () => {
+    assert.deepEqual(airbyteMessageProblems(withRecord({ stream: 1, data: 'x', emitted_at: undefined })), [
+      '/record/stream must be a string, got 1',
+      '/record/data must be an object, got "x"',
+      '/record/emitted_at is missing',
+    ]);
+  });
+});
+
+void describe('official Airbyte protocol schema cross-check (opt-in)', () => {
+  void it('agrees with the project checks on the sample messages', (t) => {
+    const official = OFFICIAL_AIRBYTE_SCHEMA;
+    if (!official) {
+      t.diagnostic(`official Airbyte protocol schema cross-check: not run: set ${OFFICIAL_SCHEMA_ENV}=/path/to/airbyte_protocol.json`);
+      return;
+    }
+    for (const message of WELL_FORMED) assert.deepEqual(official.problems(message), [], JSON.stringify(message));
+    for (const { message } of MALFORMED) {
+      assert.notDeepEqual(official.problems(message), [], `the official schema accepts ${JSON.stringify(message)}`);
+    }
+    t.diagnostic(
+      `official Airbyte protocol schema cross-check: ran against ${official.path} ` +
+        `(${WELL_FORMED.length} well-formed and ${MALFORMED.length} malformed sample messages agree; ` +
+        'every Airbyte message of the CLI tests is checked against it too)',
+    );
+  });
+
+  void it('is off unless the variable names a file', () => {
+    assert.equal(officialAirbyteSchemaFrom({}), undefined);
+    assert.equal(officialAirbyteSchemaFrom({ [OFFICIAL_SCHEMA_ENV]: '' }), undefined);
+  });
+
+  void it('fails loudly when the variable names no usable schema', async () => {
+    const dir = await tempDir();
+    const missing = join(dir, 'airbyte_protocol.json');
+    assert.throws(
+      () => officialAirbyteSchemaFrom({ [OFFICIAL_SCHEMA_ENV]: missing }),
+      (error: Error) => error.message.startsWith(`${OFFICIAL_SCHEMA_ENV}=${missing}: cannot be read as JSON`),
+    );
+    const unrelated = await writeJson(dir, 'other.json', { definitions: {} });
+    assert.throws(() => loadOfficialAirbyteSchema(unrelated), /has no definitions\/AirbyteMessage/);
+  });
+
+  void it('reports, line by line, where the official schema disagrees with the project checks', async () => {
+    // A stand-in "official" schema that demands a field the project's checks do not know.
+    const dir = await tempDir();
+    const path = await writeJson(dir, 'stand-in.json', {
+      $id: 'stand-in.json',
+      definitions: { AirbyteMessage: { type: 'object', required: ['note'] } },
+    });
+    const officialSchema = loadOfficialAirbyteSchema(path);
+    const spec = { type: 'SPEC', spec: { connectionSpecification: {} } };
+    assert.deepEqual(checkAirbyteOutput(out(spec), { command: 'spec', officialSchema }), [
+      "line 1: passes this project's checks but not the official Airbyte protocol schema: / must have required property 'note'",
+    ]);
+    // A line the project's checks reject is reported once, by them.
+    assert.deepEqual(checkAirbyteOutput(out(spec, { type: 'LOG' }), { command: 'spec', officialSchema }), [
+      "line 1: passes this project's checks but not the official Airbyte protocol schema: / must have required property 'note'",
+      'line 2: not a valid AirbyteMessage: /log is missing',
+    ]);
+    assert.deepEqual(checkAirbyteOutput(out(spec), { command: 'spec', officialSchema: undefined }), []);
   });
 });

@@ -1,13 +1,13 @@
 // Runs the built CLI as a user runs it (a child process), with files in a temporary folder.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import split2 from 'split2';
+import type { Readable } from 'node:stream';
+import { CLI_PATH, REPO_ROOT, startCliProcess, type CliExit } from '../../scripts/cli-process.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT };
+export const CLI = CLI_PATH;
 
 export interface CliResult {
   code: number | null;
@@ -21,10 +21,11 @@ export const allOutputs: CliResult[] = [];
 // Every run of the CLI in every test is scanned: no Pulumi-shaped token may reach its output.
 const PULUMI_TOKEN = /pul-[0-9a-f]{16,}/i;
 
-function scan(result: CliResult): Error | undefined {
+function scan(result: CliResult): CliResult {
   allOutputs.push(result);
   const leak = PULUMI_TOKEN.exec(result.stdout) ?? PULUMI_TOKEN.exec(result.stderr);
-  return leak ? new Error(`a token reached the CLI's output: ${leak[0].slice(0, 8)}…`) : undefined;
+  if (leak) throw new Error(`a token reached the CLI's output: ${leak[0].slice(0, 8)}…`);
+  return result;
 }
 
 export interface RunOptions {
@@ -39,23 +40,10 @@ function childEnv(options: RunOptions): Record<string, string> {
   return env;
 }
 
-export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const result = { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      const leak = scan(result);
-      if (leak) reject(leak);
-      else resolve(result);
-    });
-  });
+export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const { exited } = startCliProcess(args, { env: childEnv(options), keepStdout: true, timeoutMs: options.timeoutMs ?? 60_000 });
+  const { code, stdout, stderr } = await exited;
+  return scan({ code, stdout, stderr });
 }
 
 export async function tempDir(): Promise<string> {
@@ -69,45 +57,55 @@ export async function writeJson(dir: string, name: string, value: unknown): Prom
 }
 
 export interface RunningCli {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcessByStdio<null, Readable, Readable>;
   /** stdout lines as they come. */
   lines: AsyncIterable<string>;
   /** Resolves when the process has exited, with everything it wrote. */
   done: Promise<CliResult>;
 }
 
+/** A shell's view of the exit: a process ended by a signal has no code, and counts as a failure. */
+function exitResult({ code, signal, stdout, stderr }: CliExit): CliResult {
+  return { code: code ?? (signal ? 128 : null), stdout, stderr };
+}
+
 /** Starts the CLI and hands over its stdout line by line, for tests that act mid-run (kill, signal). */
 export function startCli(args: readonly string[], options: RunOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
-  const stdout: string[] = [];
-  const err: Buffer[] = [];
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const lineStream = child.stdout.pipe(split2());
-  lineStream.on('data', (line: string) => stdout.push(line));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const result = { code: code ?? (signal ? 128 : null), stdout: stdout.map((l) => `${l}\n`).join(''), stderr: Buffer.concat(err).toString('utf8') };
-      const leak = scan(result);
-      if (leak) reject(leak);
-      else resolve(result);
-    });
+  const seen: string[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const wakeReader = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const { child, exited } = startCliProcess(args, {
+    env: childEnv(options),
+    keepStdout: true,
+    onStdoutLine: (line) => {
+      seen.push(line);
+      wakeReader();
+    },
   });
+  // The exit, not the end of stdout, ends the lines: a test may destroy stdout before it ends.
+  const finish = () => {
+    ended = true;
+    wakeReader();
+  };
+  exited.then(finish, finish);
+  const done = exited.then((exit) => scan(exitResult(exit)));
   const lines: AsyncIterable<string> = {
     async *[Symbol.asyncIterator]() {
-      let index = 0;
-      for (;;) {
-        while (index < stdout.length) yield stdout[index++] as string;
-        if (lineStream.readableEnded) return;
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            lineStream.off('data', wake);
-            lineStream.off('end', wake);
-            resolve();
-          };
-          lineStream.once('data', wake);
-          lineStream.once('end', wake);
-        });
+      for (let index = 0; ; ) {
+        const line = seen[index];
+        if (line !== undefined) {
+          index += 1;
+          yield line;
+        } else if (ended) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
       }
     },
   };

@@ -1,14 +1,15 @@
 // Checks a connector's stdout against the rules Airbyte and Singer consumers enforce.
 // Checkers return a list of readable violations ([] when fine) so tests can `deepEqual(violations, [])`.
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createAjv } from '../../src/validation.js';
+import { airbyteMessageProblems, FAILURE_TYPES, TERMINAL_STATUSES } from './airbyte-messages.js';
+import { OFFICIAL_AIRBYTE_SCHEMA, type OfficialAirbyteSchema } from './official-airbyte-schema.js';
 
 export interface AirbyteCheckOptions {
   command: 'spec' | 'check' | 'discover' | 'read';
   configuredStreams?: string[];
   expectFailedStreams?: string[];
+  /** Also check every message against this schema (undefined: against none); by default the official one when opted in. */
+  officialSchema?: OfficialAirbyteSchema | undefined;
 }
 
 export interface SingerCheckOptions {
@@ -26,37 +27,21 @@ export interface AirbyteStreamStateEntry {
 
 type Obj = Record<string, unknown>;
 
-const AIRBYTE_SCHEMA_URL = new URL('../../../shared/protocols/airbyte_protocol.json', import.meta.url);
 const YEAR_2000_MS = Date.UTC(2000, 0, 1);
 const YEAR_2100_MS = Date.UTC(2100, 0, 1);
-const FAILURE_TYPES = ['config_error', 'system_error', 'transient_error'];
-const TERMINAL = ['COMPLETE', 'INCOMPLETE'];
 const SINGER_TYPES = ['SCHEMA', 'RECORD', 'STATE', 'ACTIVATE_VERSION', 'BATCH'];
 
-// Field that carries the payload for each Airbyte message type; the official schema does not require it.
-const AIRBYTE_PAYLOAD: Record<string, string> = {
-  RECORD: 'record',
-  STATE: 'state',
-  LOG: 'log',
-  SPEC: 'spec',
-  CONNECTION_STATUS: 'connectionStatus',
-  CATALOG: 'catalog',
-  TRACE: 'trace',
-  CONTROL: 'control',
-  DESTINATION_CATALOG: 'destination_catalog',
-};
-const TRACE_PAYLOAD: Record<string, string> = {
-  ERROR: 'error',
-  ESTIMATE: 'estimate',
-  STREAM_STATUS: 'stream_status',
-  ANALYTICS: 'analytics',
-};
 const ALLOWED_TYPES: Record<AirbyteCheckOptions['command'], string[]> = {
   spec: ['SPEC', 'LOG', 'TRACE'],
   check: ['CONNECTION_STATUS', 'LOG', 'TRACE'],
   discover: ['CATALOG', 'LOG', 'TRACE'],
-  read: ['RECORD', 'STATE', 'LOG', 'TRACE', 'CONTROL'],
+  read: ['RECORD', 'STATE', 'LOG', 'TRACE'],
 };
+const AIRBYTE_TYPES = new Set(Object.values(ALLOWED_TYPES).flat());
+
+function includes<T extends string>(list: readonly T[], value: string | undefined): value is T {
+  return list.some((item) => item === value);
+}
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -156,71 +141,38 @@ function parseObjects(stdout: string, v: Violations): Parsed[] {
   return out;
 }
 
-function newAjv(): Ajv {
-  // The protocol schema carries non-standard keywords (existingJavaType), hence strict: false.
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  (addFormats as unknown as (a: Ajv) => Ajv)(ajv);
-  return ajv;
-}
-
-let airbyteValidator: ValidateFunction | undefined;
-
-function airbyteMessageValidator(): ValidateFunction {
-  if (airbyteValidator) return airbyteValidator;
-  const path = fileURLToPath(AIRBYTE_SCHEMA_URL);
-  if (!existsSync(path)) {
-    throw new Error(
-      `Airbyte protocol schema not found at ${path}; it must sit at ../shared/protocols/ relative to the repository root`,
-    );
-  }
-  const schema = JSON.parse(readFileSync(path, 'utf8')) as Obj;
-  const id = str(schema.$id) ?? 'airbyte_protocol.json';
-  const ajv = newAjv();
-  ajv.addSchema(schema, id);
-  const validate = ajv.getSchema(`${id}#/definitions/AirbyteMessage`);
-  if (!validate) throw new Error(`Airbyte protocol schema at ${path} has no definitions/AirbyteMessage`);
-  airbyteValidator = validate;
-  return validate;
-}
-
-let singerDateTime: ValidateFunction | undefined;
-
-function isRfc3339DateTime(value: unknown): boolean {
-  // ajv-formats' "date-time" requires a timezone, unlike "iso-date-time".
-  singerDateTime ??= newAjv().compile({ type: 'string', format: 'date-time' });
-  return singerDateTime(value);
-}
+// ajv-formats' "date-time" requires a timezone, unlike "iso-date-time".
+const isRfc3339DateTime = createAjv().compile({ type: 'string', format: 'date-time' });
 
 // ---------------------------------------------------------------- Airbyte
 
+/**
+ * The project's own checks of a message's shape, then (when opted in) the official schema's: it speaks
+ * only where the project's checks found nothing, so it reports exactly where the two disagree.
+ */
+function checkMessageShape(v: Violations, line: number, msg: Obj, official: OfficialAirbyteSchema | undefined): void {
+  const problems = airbyteMessageProblems(msg);
+  if (problems.length > 0) {
+    v.add(`line ${line}: not a valid AirbyteMessage: ${problems.join('; ')}`);
+    return;
+  }
+  const officialProblems = official?.problems(msg) ?? [];
+  if (officialProblems.length > 0) {
+    v.add(`line ${line}: passes this project's checks but not the official Airbyte protocol schema: ${officialProblems.join('; ')}`);
+  }
+}
+
 /** Checks an Airbyte connector's stdout for one command; returns the violations. */
 export function checkAirbyteOutput(stdout: string, options: AirbyteCheckOptions): string[] {
-  const validate = airbyteMessageValidator();
   const v = new Violations();
   const messages = parseObjects(stdout, v);
   const allowed = ALLOWED_TYPES[options.command];
+  const official = 'officialSchema' in options ? options.officialSchema : OFFICIAL_AIRBYTE_SCHEMA;
 
   for (const { line, msg } of messages) {
-    if (!validate(msg)) {
-      const errs = (validate.errors ?? [])
-        .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-        .join('; ');
-      v.add(`line ${line}: not a valid AirbyteMessage: ${errs}`);
-    }
+    checkMessageShape(v, line, msg, official);
     const type = str(msg.type);
-    if (type === undefined) continue;
-    const payloadKey = AIRBYTE_PAYLOAD[type];
-    if (payloadKey !== undefined && !isObj(msg[payloadKey])) {
-      v.add(`line ${line}: ${type} message has no "${payloadKey}" object`);
-    }
-    if (type === 'TRACE') {
-      const traceType = str(get(msg, 'trace', 'type'));
-      const traceKey = traceType === undefined ? undefined : TRACE_PAYLOAD[traceType];
-      if (traceKey !== undefined && !isObj(get(msg, 'trace', traceKey))) {
-        v.add(`line ${line}: TRACE of type ${traceType} has no "trace.${traceKey}" object`);
-      }
-    }
-    if (payloadKey !== undefined && !allowed.includes(type)) {
+    if (type !== undefined && AIRBYTE_TYPES.has(type) && !allowed.includes(type)) {
       v.add(`line ${line}: unexpected ${type} message during ${options.command}`);
     }
   }
@@ -230,17 +182,9 @@ export function checkAirbyteOutput(stdout: string, options: AirbyteCheckOptions)
     case 'spec':
       expectExactlyOne(v, ofType('SPEC'), 'SPEC');
       break;
-    case 'check': {
-      const statuses = ofType('CONNECTION_STATUS');
-      expectExactlyOne(v, statuses, 'CONNECTION_STATUS');
-      for (const { line, msg } of statuses) {
-        const status = get(msg, 'connectionStatus', 'status');
-        if (status !== 'SUCCEEDED' && status !== 'FAILED') {
-          v.add(`line ${line}: connectionStatus.status must be SUCCEEDED or FAILED, got ${JSON.stringify(status)}`);
-        }
-      }
+    case 'check':
+      expectExactlyOne(v, ofType('CONNECTION_STATUS'), 'CONNECTION_STATUS');
       break;
-    }
     case 'discover': {
       const catalogs = ofType('CATALOG');
       expectExactlyOne(v, catalogs, 'CATALOG');
@@ -272,27 +216,25 @@ function schemaHasPath(schema: unknown, path: string[]): boolean {
   return true;
 }
 
+function isFieldPathList(v: unknown): v is string[][] {
+  return Array.isArray(v) && v.every(isStringArray);
+}
+
+/** What the tap promises of its catalog beyond the message's shape (which checkMessageShape reports). */
 function checkCatalog(v: Violations, line: number, catalog: unknown): void {
   const streams = get(catalog, 'streams');
-  if (!Array.isArray(streams)) {
-    v.add(`line ${line}: catalog.streams is not an array`);
-    return;
-  }
+  if (!Array.isArray(streams)) return;
   const seen = new Set<string>();
   streams.forEach((stream: unknown, i) => {
     const name = str(get(stream, 'name'));
     const label = `line ${line}: catalog stream ${name !== undefined ? `'${name}'` : `#${i}`}`;
-    if (name === undefined || name === '') v.add(`${label} has no name`);
-    else if (seen.has(name)) v.add(`${label} is listed more than once`);
-    else seen.add(name);
+    if (name === '') v.add(`${label} has an empty name`);
+    else if (name !== undefined && seen.has(name)) v.add(`${label} is listed more than once`);
+    else if (name !== undefined) seen.add(name);
 
     const jsonSchema = get(stream, 'json_schema');
-    if (!isObj(jsonSchema)) v.add(`${label} has no json_schema object`);
-
     const modes = get(stream, 'supported_sync_modes');
-    if (!isStringArray(modes) || modes.length === 0) {
-      v.add(`${label} has no supported_sync_modes`);
-    } else if (modes.includes('incremental')) {
+    if (isStringArray(modes) && modes.includes('incremental')) {
       if (get(stream, 'source_defined_cursor') !== true) {
         v.add(`${label} supports incremental but source_defined_cursor is not true`);
       }
@@ -304,12 +246,14 @@ function checkCatalog(v: Violations, line: number, catalog: unknown): void {
       }
     }
 
+    // Every stream of this tap has a key, so the platform can deduplicate without the user naming one.
     const pk = get(stream, 'source_defined_primary_key');
-    if (!Array.isArray(pk) || !pk.every((p) => isStringArray(p) && p.length > 0)) {
-      v.add(`${label} source_defined_primary_key must be an array of non-empty arrays of strings`);
-    } else if (isObj(jsonSchema)) {
-      for (const path of pk as string[][]) {
-        if (!schemaHasPath(jsonSchema, path)) {
+    if (pk === undefined) {
+      v.add(`${label} has no source_defined_primary_key`);
+    } else if (isFieldPathList(pk)) {
+      for (const path of pk) {
+        if (path.length === 0) v.add(`${label} source_defined_primary_key has an empty field path`);
+        else if (isObj(jsonSchema) && !schemaHasPath(jsonSchema, path)) {
           v.add(`${label} primary key ${JSON.stringify(path)} is not in its json_schema`);
         }
       }
@@ -358,7 +302,7 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
     if (msg.type === 'RECORD') {
       const name = str(get(msg, 'record', 'stream'));
       const emittedAt = get(msg, 'record', 'emitted_at');
-      // Non-integers are already reported by the schema; this catches seconds or microseconds.
+      // Non-integers are reported by checkMessageShape; this catches seconds or microseconds.
       if (
         typeof emittedAt === 'number' &&
         Number.isInteger(emittedAt) &&
@@ -377,16 +321,7 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
       }
       t.lastRecordLine = line;
     } else if (msg.type === 'STATE') {
-      const state = msg.state;
-      if (get(state, 'type') !== 'STREAM') {
-        v.add(`line ${line}: STATE type must be "STREAM", got ${JSON.stringify(get(state, 'type'))}`);
-      }
-      const name = str(get(state, 'stream', 'stream_descriptor', 'name'));
-      if (name === undefined) v.add(`line ${line}: STATE has no stream.stream_descriptor.name`);
-      if (!isObj(get(state, 'stream', 'stream_state'))) v.add(`line ${line}: STATE has no stream.stream_state object`);
-      if (typeof get(state, 'sourceStats', 'recordCount') !== 'number') {
-        v.add(`line ${line}: STATE has no numeric sourceStats.recordCount`);
-      }
+      const name = str(get(msg, 'state', 'stream', 'stream_descriptor', 'name'));
       const t = trackFor(line, 'STATE', name);
       if (!t || name === undefined) continue;
       checkWindow(line, 'STATE', name, t);
@@ -395,17 +330,12 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
     } else if (msg.type === 'TRACE') {
       const trace = msg.trace;
       const traceType = get(trace, 'type');
+      // A status without a stream name or with an unknown status was reported by checkMessageShape.
       if (traceType === 'STREAM_STATUS') {
-        if (typeof get(trace, 'emitted_at') !== 'number')
-          v.add(`line ${line}: STREAM_STATUS trace has no numeric emitted_at`);
         const name = str(get(trace, 'stream_status', 'stream_descriptor', 'name'));
         const status = str(get(trace, 'stream_status', 'status'));
-        if (name === undefined) {
-          v.add(`line ${line}: STREAM_STATUS trace has no stream_status.stream_descriptor.name`);
-          continue;
-        }
         const t = trackFor(line, 'stream status', name);
-        if (!t) continue;
+        if (!t || name === undefined) continue;
         if (status === 'STARTED') {
           // Anything of the stream before STARTED was already reported by checkWindow.
           if (t.started.length > 0)
@@ -414,7 +344,7 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
         } else if (status === 'RUNNING') {
           checkWindow(line, 'RUNNING status', name, t);
           t.runningLine ??= line;
-        } else if (status !== undefined && TERMINAL.includes(status)) {
+        } else if (includes(TERMINAL_STATUSES, status)) {
           if (t.terminal) {
             v.add(
               `line ${line}: second terminal status ${status} for stream '${name}' (first ${t.terminal.status} at line ${t.terminal.line})`,
@@ -423,8 +353,6 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
           }
           checkWindow(line, `${status} status`, name, t);
           t.terminal = { status, line };
-        } else {
-          v.add(`line ${line}: stream '${name}' has unknown status ${JSON.stringify(status)}`);
         }
       } else if (traceType === 'ERROR') {
         const name = str(get(trace, 'error', 'stream_descriptor', 'name'));
@@ -452,7 +380,7 @@ function checkRead(v: Violations, messages: Parsed[], options: AirbyteCheckOptio
       const related = errors.filter((e) => (e.stream !== undefined ? e.stream === name : e.message.includes(name)));
       if (related.length === 0) {
         v.add(`stream '${name}' ended INCOMPLETE without an ERROR trace naming it`);
-      } else if (!related.some((e) => typeof e.failureType === 'string' && FAILURE_TYPES.includes(e.failureType))) {
+      } else if (!related.some((e) => typeof e.failureType === 'string' && includes(FAILURE_TYPES, e.failureType))) {
         v.add(
           `line ${related[0]?.line}: ERROR trace for stream '${name}' needs failure_type ${FAILURE_TYPES.join('/')}, got ${JSON.stringify(related[0]?.failureType)}`,
         );
