@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Docker image and runs test/docker/image.test.ts against it (after `npm ci`).
 # Uses the engine `docker` already reaches (left running); otherwise starts the stand-in engine
-# ($STANDIN_SCRIPT, default ../shared/tools/standin-node-image.sh) and stops it on exit.
+# ($STANDIN_SCRIPT, which .ci/run sets where the machine has one) and stops it on exit.
 # No engine to be had: says so plainly and exits 0 (exits 1 with DOCKER_TEST_REQUIRED=1).
 # An engine and a failing test: exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-standin=${STANDIN_SCRIPT:-../shared/tools/standin-node-image.sh}
+standin=${STANDIN_SCRIPT:-}
 
 not_tested() {
   echo "docker: NOT TESTED: $1; the image was neither built nor run." >&2
@@ -24,7 +24,7 @@ elif [ -x "$standin" ]; then
   eval "$env_line"
   echo "docker: started the stand-in engine at $DOCKER_HOST"
 else
-  not_tested "no Docker engine answers and $standin is missing"
+  not_tested "no Docker engine answers and no stand-in engine is at hand (STANDIN_SCRIPT: '${standin}')"
 fi
 
 base=${DOCKER_TEST_BASE_IMAGE:-node:20-bookworm-slim}
