@@ -1,11 +1,11 @@
 // Writes integration_tests/abnormal_state.json for Airbyte's acceptance tests (CAT): a state whose
 // every bookmark lies far in the future, for the emulator's default data (`npx tsx
-// src/emulator/cli.ts --port 8787`, which integration_tests/sample_config.json points at). Every
+// emulator/cli.ts --port 8787`, which integration_tests/sample_config.json points at). Every
 // stack's history gets its own partition, and never-updated stacks are marked as already emitted, as
 // a real state written in the future would hold them. test/acceptance.test.ts fails when it is stale.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 
 export const abnormalStatePath = fileURLToPath(new URL('../integration_tests/abnormal_state.json', import.meta.url));
 

@@ -7,7 +7,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PulumiEmulator, type EmulatorOptions } from '../src/emulator/server.js';
+import { PulumiEmulator, type EmulatorOptions } from '../emulator/server.js';
 import { CLI_PATH, startCliProcess } from './cli-process.js';
 
 export const STREAMS = STREAM_NAMES;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { abnormalStatePath, renderAbnormalState } from '../scripts/acceptance-files.js';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { parseLines } from './support/protocol.js';
 

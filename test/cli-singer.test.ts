@@ -1,7 +1,7 @@
 // The Singer side of the CLI, run as Meltano or a shell pipe runs it, against the emulator.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { runCli, tempDir, writeJson } from './support/cli.js';
 import { assertValidAndUnique, counts, expectedCounts } from './support/expect.js';
 import { checkSingerOutput, lastState, parseLines, recordsByStream } from './support/protocol.js';

@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyDemoChanges, DEMO_EMULATOR_OPTIONS, STREAMS, type DemoChanges } from '../scripts/demo.js';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { REPO_ROOT, tempDir, type CliResult } from './support/cli.js';
 
 type Row = Record<string, unknown>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { expectedCounts } from './support/expect.js';
 import { lastState, recordsByStream } from './support/protocol.js';

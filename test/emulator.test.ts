@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
-import { PulumiEmulator, type EmulatedStack, type EmulatorResponse, type EmulatedUpdate, type EmulatedUpdateInfo } from '../src/emulator/server.js';
+import { PulumiEmulator, type EmulatedStack, type EmulatorResponse, type EmulatedUpdate, type EmulatedUpdateInfo } from '../emulator/server.js';
 
 interface StacksPage {
   stacks: EmulatedStack[];

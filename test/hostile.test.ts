@@ -1,4 +1,4 @@
-// A hostile Pulumi API (src/emulator/hostile.ts): short, malformed and endless pages, bookmarks from the
+// A hostile Pulumi API (emulator/hostile.ts): short, malformed and endless pages, bookmarks from the
 // future, keys of the wrong type, names that look like path syntax, `__proto__` keys, a decompression
 // bomb, a record nested too deep, many organizations, an API that echoes the token. Each case states
 // what the tap must do, and ends within about 20 s even when the tap does not.
@@ -24,8 +24,8 @@ import {
   tokenEchoOnTeams,
   updateFields,
   type StackRef,
-} from '../src/emulator/hostile.js';
-import { PulumiEmulator, type EmulatorOptions, type RequestContext, type RequestLogEntry } from '../src/emulator/server.js';
+} from '../emulator/hostile.js';
+import { PulumiEmulator, type EmulatorOptions, type RequestContext, type RequestLogEntry } from '../emulator/server.js';
 import { STREAM_NAMES } from '../src/streams/types.js';
 import { REPO_ROOT, runCli, startCli, tempDir, writeJson, type CliResult } from './support/cli.js';
 import { counts, expectedCounts, type Expected } from './support/expect.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { checkAirbyteOutput, lastState, parseLines, recordsByStream } from './support/protocol.js';
 

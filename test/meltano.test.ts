@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { connectionSpecification } from '../src/spec.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { expectedCounts } from './support/expect.js';

@@ -73,8 +73,8 @@ void describe('npm package', { timeout: 600_000 }, () => {
     for (const schema of schemas) assert.ok(files.includes(`schemas/${schema}`), `schemas/${schema} is in the package`);
   });
 
-  void it('holds no sources, tests, scripts, CI files or dependencies', () => {
-    const unwanted = files.filter((f) => /^(src|test|scripts|\.ci|node_modules|coverage|\.tmp)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
+  void it('holds no sources, tests, scripts, emulator, CI files or dependencies', () => {
+    const unwanted = files.filter((f) => /^(src|test|scripts|emulator|dist\/emulator|dist\/src\/emulator|\.ci|node_modules|coverage|\.tmp)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
     assert.deepEqual(unwanted, []);
     assert.ok(!files.some((f) => /(^|\/)\.env|config\.json$|state\.json$|\.tgz$/.test(f)), 'no local config, state or tarballs');
   });

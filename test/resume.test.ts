@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import type { StreamName } from '../src/streams/types.js';
 import { CLI, REPO_ROOT, runCli, startCli, tempDir, writeJson } from './support/cli.js';
 import { expectedCounts, primaryKey } from './support/expect.js';

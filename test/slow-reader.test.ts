@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { CLI, runCli, tempDir, writeJson } from './support/cli.js';
 import { checkSingerOutput, lastState, parseLines } from './support/protocol.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PulumiEmulator } from '../src/emulator/server.js';
+import { PulumiEmulator } from '../emulator/server.js';
 import { allOutputs, REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 
 // Not shaped like a Pulumi token, so only redaction by value can hide it.

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { PulumiEmulator } from '../../src/emulator/server.js';
+import { PulumiEmulator } from '../../emulator/server.js';
 import { DOCUMENTATION_URL } from '../../src/spec.js';
 import { REPO_ROOT, tempDir, writeJson, type CliResult } from '../support/cli.js';
 import { assertValidAndUnique, counts, expectedCounts } from '../support/expect.js';
@@ -163,6 +163,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
       `[ -w ${APP_DIR}/dist ] || echo app-read-only`,
       `[ -e ${APP_DIR}/node_modules/typescript ] || echo no-dev-dependencies`,
       `[ -e ${APP_DIR}/node_modules/ajv ] && [ -e ${APP_DIR}/node_modules/yargs ] && echo dependencies-installed`,
+      `[ -e ${APP_DIR}/emulator ] || [ -e ${APP_DIR}/dist/src/emulator ] || [ -e ${APP_DIR}/dist/emulator ] || echo no-emulator`,
       '$AIRBYTE_ENTRYPOINT --version',
     ].join('; ');
     const shell = await docker(['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', script], 120_000);
@@ -176,6 +177,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
       'app-read-only',
       'no-dev-dependencies',
       'dependencies-installed',
+      'no-emulator',
       `tap-pulumi-cloud ${p.pkg.version}`,
     ]);
   });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { PulumiEmulator, type EmulatorOptions } from './server.js';
 
-const USAGE = `Usage: node --import tsx src/emulator/cli.ts [options]
+const USAGE = `Usage: node --import tsx emulator/cli.ts [options]
   --port N                 port on 127.0.0.1 (default 0: a free one)
   --orgs N|a,b,c           org count or comma-separated names (default 2)
   --stacks N               stacks per org (default 12)
