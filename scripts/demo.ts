@@ -1,7 +1,7 @@
 // The demo: `npm run demo [-- --out DIR]`. No token, no network: starts the bundled Pulumi Cloud
 // emulator with sample data, runs a full Singer sync through the built CLI, changes some data, runs an
 // incremental sync from the saved state, and writes both runs' records as JSONL per stream.
-import { STREAM_NAMES } from '../src/streams/types.js';
+import { STREAM_NAMES } from '../src/streams/index.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';

@@ -7,7 +7,7 @@ import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { configuredAirbyteCatalog } from '../src/catalog.js';
 import { SchemaRegistry } from '../src/schemas.js';
 import { connectorSpecification } from '../src/spec.js';
-import { STREAM_NAMES } from '../src/streams/types.js';
+import { STREAM_NAMES } from '../src/streams/index.js';
 
 const root = new URL('../', import.meta.url);
 export const recordTypesPath = fileURLToPath(new URL('src/generated/records.ts', root));

@@ -3,7 +3,8 @@
 import { ConfigError } from './errors.js';
 import type { JsonSchema, SchemaRegistry } from './schemas.js';
 import { streamByName, STREAMS } from './streams/index.js';
-import type { AnyRecord, StreamDefinition, StreamName } from './streams/types.js';
+import type { Stream } from './core/stream.js';
+import type { RegisteredStream, StreamName } from './streams/index.js';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
@@ -30,13 +31,13 @@ export function airbyteCatalog(schemas: SchemaRegistry): { streams: AirbyteCatal
       const stream: AirbyteCatalogStream = {
         name: def.name,
         json_schema: schemas.schema(def.name),
-        supported_sync_modes: def.replicationKey ? ['full_refresh', 'incremental'] : ['full_refresh'],
+        supported_sync_modes: def.cursor?.field ? ['full_refresh', 'incremental'] : ['full_refresh'],
         source_defined_primary_key: def.keyProperties.map((key) => [key]),
-        is_resumable: Boolean(def.replicationKey),
+        is_resumable: Boolean(def.cursor?.field),
       };
-      if (def.replicationKey) {
+      if (def.cursor?.field) {
         stream.source_defined_cursor = true;
-        stream.default_cursor_field = [def.replicationKey];
+        stream.default_cursor_field = [def.cursor?.field];
       }
       return stream;
     }),
@@ -61,15 +62,15 @@ interface SingerMetadataEntry {
   metadata: Record<string, unknown>;
 }
 
-function singerMetadata(def: StreamDefinition<AnyRecord>, schema: JsonSchema): SingerMetadataEntry[] {
+function singerMetadata(def: Stream, schema: JsonSchema): SingerMetadataEntry[] {
   const streamMetadata: Record<string, unknown> = {
     inclusion: 'available',
     'selected-by-default': true,
     'table-key-properties': [...def.keyProperties],
   };
-  if (def.replicationKey) streamMetadata['valid-replication-keys'] = [def.replicationKey];
+  if (def.cursor?.field) streamMetadata['valid-replication-keys'] = [def.cursor?.field];
   else streamMetadata['forced-replication-method'] = 'FULL_TABLE';
-  const automatic = new Set<string>([...def.keyProperties, ...(def.replicationKey ? [def.replicationKey] : [])]);
+  const automatic = new Set<string>([...def.keyProperties, ...(def.cursor?.field ? [def.cursor?.field] : [])]);
   return [
     { breadcrumb: [], metadata: streamMetadata },
     ...Object.keys(schema.properties ?? {}).map((property) => ({
@@ -88,7 +89,7 @@ export function singerCatalog(schemas: SchemaRegistry): unknown {
         stream: def.name,
         schema,
         key_properties: [...def.keyProperties],
-        ...(def.replicationKey ? { replication_key: def.replicationKey, replication_method: 'INCREMENTAL' } : { replication_method: 'FULL_TABLE' }),
+        ...(def.cursor?.field ? { replication_key: def.cursor?.field, replication_method: 'INCREMENTAL' } : { replication_method: 'FULL_TABLE' }),
         metadata: singerMetadata(def, schema),
       };
     }),
@@ -97,10 +98,10 @@ export function singerCatalog(schemas: SchemaRegistry): unknown {
 
 /** Every stream, incremental where supported: what a Singer run without a catalog syncs. */
 export function selectAll(): SelectedStream[] {
-  return STREAMS.map((def) => ({ name: def.name, syncMode: def.replicationKey ? 'incremental' : 'full_refresh', excludedProperties: new Set() }));
+  return STREAMS.map((def) => ({ name: def.name, syncMode: def.cursor?.field ? 'incremental' : 'full_refresh', excludedProperties: new Set() }));
 }
 
-function knownStream(name: unknown, where: string): StreamDefinition<AnyRecord> {
+function knownStream(name: unknown, where: string): RegisteredStream {
   if (typeof name !== 'string') throw new ConfigError(`${where}: expected a stream name`);
   const def = streamByName(name);
   if (!def) throw new ConfigError(`${where}: unknown stream '${name}' (known: ${STREAMS.map((s) => s.name).join(', ')})`);
@@ -134,12 +135,12 @@ function parseAirbyteEntry(e: Record<string, unknown>, at: string): SelectedStre
   if (syncMode !== 'full_refresh' && syncMode !== 'incremental') {
     throw new ConfigError(`${at}.sync_mode: expected 'full_refresh' or 'incremental', got ${JSON.stringify(syncMode)}`);
   }
-  if (syncMode === 'incremental' && !def.replicationKey) {
+  if (syncMode === 'incremental' && !def.cursor?.field) {
     throw new ConfigError(`${at}.sync_mode: stream '${def.name}' supports only full_refresh`);
   }
   const cursor = e.cursor_field;
-  if (syncMode === 'incremental' && Array.isArray(cursor) && cursor.length > 0 && (cursor.length !== 1 || cursor[0] !== def.replicationKey)) {
-    throw new ConfigError(`${at}.cursor_field: stream '${def.name}' has the source-defined cursor '${def.replicationKey}'`);
+  if (syncMode === 'incremental' && Array.isArray(cursor) && cursor.length > 0 && (cursor.length !== 1 || cursor[0] !== def.cursor?.field)) {
+    throw new ConfigError(`${at}.cursor_field: stream '${def.name}' has the source-defined cursor '${def.cursor?.field}'`);
   }
   return { name: def.name, syncMode, excludedProperties: new Set() };
 }
@@ -152,18 +153,18 @@ function parseSingerEntry(e: Record<string, unknown>, at: string): SelectedStrea
   if (selectedFlag !== true) return undefined;
   const method = streamMeta['replication-method'] ?? e.replication_method ?? streamMeta['forced-replication-method'];
   let syncMode: SyncMode;
-  if (method === undefined || method === null || method === '') syncMode = def.replicationKey ? 'incremental' : 'full_refresh';
+  if (method === undefined || method === null || method === '') syncMode = def.cursor?.field ? 'incremental' : 'full_refresh';
   else if (method === 'INCREMENTAL') syncMode = 'incremental';
   else if (method === 'FULL_TABLE') syncMode = 'full_refresh';
   else throw new ConfigError(`${at}: unknown replication method ${JSON.stringify(method)} (expected INCREMENTAL or FULL_TABLE)`);
-  if (syncMode === 'incremental' && !def.replicationKey) {
+  if (syncMode === 'incremental' && !def.cursor?.field) {
     throw new ConfigError(`${at}: stream '${def.name}' supports only FULL_TABLE replication`);
   }
   const replicationKey = streamMeta['replication-key'] ?? e.replication_key;
-  if (syncMode === 'incremental' && replicationKey !== undefined && replicationKey !== null && replicationKey !== def.replicationKey) {
-    throw new ConfigError(`${at}: stream '${def.name}' replicates by '${String(def.replicationKey)}', not ${JSON.stringify(replicationKey)}`);
+  if (syncMode === 'incremental' && replicationKey !== undefined && replicationKey !== null && replicationKey !== def.cursor?.field) {
+    throw new ConfigError(`${at}: stream '${def.name}' replicates by '${String(def.cursor?.field)}', not ${JSON.stringify(replicationKey)}`);
   }
-  const mandatory = new Set<string>([...def.keyProperties, ...(def.replicationKey ? [def.replicationKey] : [])]);
+  const mandatory = new Set<string>([...def.keyProperties, ...(def.cursor?.field ? [def.cursor?.field] : [])]);
   const excludedProperties = new Set<string>();
   for (const m of metadata) {
     if (!Array.isArray(m?.breadcrumb) || m.breadcrumb.length !== 2 || m.breadcrumb[0] !== 'properties') continue;

@@ -16,7 +16,17 @@ export type PagingStyle =
   /** A continuation token in the response, sent back as a query parameter. */
   | ({ kind: 'cursor'; pageSizeParam?: string; pageSize?: number } & TokenNames)
   /** 1-based page numbers with a page size; the response's total and items-per-page say where the end is. */
-  | ({ kind: 'page-number'; pageSize: number; pageParam?: string; pageSizeParam?: string; totalField?: string; itemsPerPageField?: string } & TokenNames);
+  | ({ kind: 'page-number'; pageSize: number; pageParam?: string; pageSizeParam?: string; totalField?: string; itemsPerPageField?: string } & TokenNames)
+  /** One request holds everything (a bare list, or one document). */
+  | { kind: 'none' }
+  /**
+   * Keyset: each next page asks for the items past the last one read (`param` = its `keyField`),
+   * `count` at a time; a page shorter than that is the last.
+   */
+  | { kind: 'keyset'; param: string; keyField: string; countParam: string; count: number };
+
+/** The records of a page: under this key of the body, or the body itself when it is '' (a bare list, or one document). */
+export const WHOLE_BODY = '';
 
 const DEFAULT_TOKEN = 'continuationToken';
 const DEFAULTS = { pageParam: 'page', pageSizeParam: 'pageSize', totalField: 'total', itemsPerPageField: 'itemsPerPage' };
@@ -51,17 +61,22 @@ export class Pager {
     /** Names the listing in errors. */
     private readonly where: string,
   ) {
-    this.pageSize = style.pageSize;
+    this.pageSize = style.kind === 'cursor' || style.kind === 'page-number' ? style.pageSize : undefined;
   }
 
   firstQuery(): Query {
     const style = this.style;
     if (style.kind === 'page-number') return { [style.pageParam ?? DEFAULTS.pageParam]: 1, [style.pageSizeParam ?? DEFAULTS.pageSizeParam]: style.pageSize };
+    if (style.kind === 'keyset') return { [style.countParam]: style.count };
+    if (style.kind === 'none') return {};
     return style.pageSizeParam && style.pageSize ? { [style.pageSizeParam]: style.pageSize } : {};
   }
 
   /** Why a response is not a page of this listing, or undefined when it is one. Malformed pages are retried. */
   readonly malformation = (body: unknown): string | undefined => {
+    if (this.itemsKey === WHOLE_BODY) {
+      return typeof body === 'object' && body !== null ? undefined : `expected a JSON list or object, got ${describe(body)}`;
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return `expected a JSON object, got ${describe(body)}`;
     const record = body as Record<string, unknown>;
     const items = record[this.itemsKey];
@@ -72,34 +87,59 @@ export class Pager {
         if (countField(record, field) === 'malformed') return `'${field}' is ${describe(record[field])}, expected a count`;
       }
     }
-    const token = record[style.tokenField ?? DEFAULT_TOKEN];
-    if (token !== undefined && token !== null && typeof token !== 'string') return `'${style.tokenField ?? DEFAULT_TOKEN}' is ${describe(token)}, expected a string`;
+    if (style.kind === 'cursor' || style.kind === 'page-number') {
+      const token = record[style.tokenField ?? DEFAULT_TOKEN];
+      if (token !== undefined && token !== null && typeof token !== 'string') return `'${style.tokenField ?? DEFAULT_TOKEN}' is ${describe(token)}, expected a string`;
+    }
     return undefined;
   };
 
+  /** The listing's total as a page-number response states it, if it does. */
+  total(body: unknown): number | undefined {
+    if (this.style.kind !== 'page-number' || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+    const total = countField(body as Record<string, unknown>, this.style.totalField ?? DEFAULTS.totalField);
+    return typeof total === 'number' ? total : undefined;
+  }
+
   itemsOf(body: unknown): unknown[] {
+    if (this.itemsKey === WHOLE_BODY) return Array.isArray(body) ? body : typeof body === 'object' && body !== null ? [body] : [];
     const items = (body as Record<string, unknown>)[this.itemsKey];
     return Array.isArray(items) ? items : [];
   }
 
   /** Decides the query of the next page from a (well-formed) page just read; undefined at the end. */
-  next(body: Record<string, unknown>): Query | undefined {
+  next(body: unknown): Query | undefined {
     const items = this.itemsOf(body);
-    const token = body[this.style.tokenField ?? DEFAULT_TOKEN];
+    const style = this.style;
+    if (style.kind === 'none') return undefined;
+    if (style.kind === 'keyset') return this.nextKey(items, style);
+    const record = body as Record<string, unknown>;
+    const token = record[style.tokenField ?? DEFAULT_TOKEN];
     // A token is followed whichever style the stream declares (the seed design pages everything by token).
-    if (typeof token === 'string' && token !== '') return this.followToken(token);
-    if (this.style.kind === 'cursor') return undefined;
-    return this.nextPageNumber(body, items, this.style);
+    if (typeof token === 'string' && token !== '') return this.followToken(token, style);
+    if (style.kind === 'cursor') return undefined;
+    return this.nextPageNumber(record, items, style);
   }
 
-  private followToken(token: string): Query {
+  private nextKey(items: unknown[], style: Extract<PagingStyle, { kind: 'keyset' }>): Query | undefined {
+    if (items.length < style.count) return undefined;
+    const last = items.at(-1);
+    const key = typeof last === 'object' && last !== null ? (last as Record<string, unknown>)[style.keyField] : undefined;
+    if (typeof key !== 'string' && typeof key !== 'number') throw new PagingError(`${this.where}: the last item has no '${style.keyField}' to ask for the next page with`);
+    const token = String(key);
+    if (this.tokensSeen.has(token)) throw new PagingError(`${this.where}: two pages ended with the same '${style.keyField}' (${token}); stopping to avoid reading the same pages forever`);
+    this.tokensSeen.add(token);
+    return { [style.countParam]: style.count, [style.param]: key };
+  }
+
+  private followToken(token: string, style: Extract<PagingStyle, { kind: 'cursor' | 'page-number' }>): Query {
     if (this.tokensSeen.has(token)) {
       throw new PagingError(`${this.where}: the API sent a continuation token it had already sent; stopping to avoid reading the same pages forever`);
     }
     this.tokensSeen.add(token);
     const query = this.firstQuery();
-    if (this.style.kind === 'page-number') delete query[this.style.pageParam ?? DEFAULTS.pageParam];
-    return { ...query, [this.style.tokenParam ?? DEFAULT_TOKEN]: token };
+    if (style.kind === 'page-number') delete query[style.pageParam ?? DEFAULTS.pageParam];
+    return { ...query, [style.tokenParam ?? DEFAULT_TOKEN]: token };
   }
 
   private nextPageNumber(body: Record<string, unknown>, items: unknown[], style: Extract<PagingStyle, { kind: 'page-number' }>): Query | undefined {
@@ -176,7 +216,7 @@ export async function* paginate(
   itemsKey: string,
   style: PagingStyle,
   where: string,
-  onPage?: (body: Record<string, unknown>, page: number) => void,
+  onPage?: (body: unknown, page: number) => void,
 ): AsyncGenerator<unknown[]> {
   const pager = new Pager(style, itemsKey, where);
   let query: Query | undefined = pager.firstQuery();
@@ -186,9 +226,8 @@ export async function* paginate(
     // The fetch retried and then failed on a malformed answer; this is a last guard for fakes in tests.
     const problem = pager.malformation(body);
     if (problem !== undefined) throw new PagingError(`${where}: malformed response: ${problem}`);
-    const record = body as Record<string, unknown>;
-    onPage?.(record, ++page);
-    query = pager.next(record);
-    yield pager.itemsOf(record);
+    onPage?.(body, ++page);
+    query = pager.next(body);
+    yield pager.itemsOf(body);
   }
 }

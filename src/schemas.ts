@@ -1,7 +1,7 @@
 // The stream schemas from schemas/*.json, and validators for records.
 import type { ValidateFunction } from 'ajv';
 import { readPackageJson } from './package-info.js';
-import type { StreamName } from './streams/types.js';
+
 import { createAjv } from './validation.js';
 
 export interface JsonSchema {
@@ -16,13 +16,13 @@ export class SchemaRegistry {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = createAjv();
 
-  schema(stream: StreamName): JsonSchema {
+  schema(stream: string): JsonSchema {
     let schema = this.schemas.get(stream);
     if (!schema) this.schemas.set(stream, (schema = readPackageJson<JsonSchema>(`schemas/${stream}.json`)));
     return schema;
   }
 
-  validator(stream: StreamName): ValidateFunction {
+  validator(stream: string): ValidateFunction {
     let validate = this.validators.get(stream);
     if (!validate) this.validators.set(stream, (validate = this.ajv.compile(this.schema(stream))));
     return validate;

@@ -3,18 +3,18 @@
 // (`partitions` with `context` and `replication_key_value`); Airbyte state the way Airbyte's CDK
 // writes per-partition state (`states` with `partition` and `cursor`, plus one global `state` value
 // that tools can read at one path). Either shape is accepted on input in either protocol.
+import type { Context, KeyValue } from './core/stream.js';
 import { ConfigError } from './errors.js';
-import { STREAM_NAMES, type Context } from './streams/types.js';
 
-const KNOWN_STREAMS: ReadonlySet<string> = new Set(STREAM_NAMES);
+export type { KeyValue };
 
-/** A key property value of a record, as kept in state. */
-export type KeyValue = string | number;
+/** A bookmark as kept in state: Unix seconds or a sequence number, or an RFC 3339 time. */
+export type BookmarkValue = number | string;
 
 export interface PartitionState {
   context: Context;
   replication_key: string;
-  replication_key_value: number;
+  replication_key_value: BookmarkValue;
   /** Records at the bookmark could still change (an update was running): read them again. */
   unsettled?: true;
   /**
@@ -28,21 +28,21 @@ export interface PartitionState {
 export interface SingerStreamState {
   partitions?: PartitionState[];
   /** A stream-wide bookmark, for partitions that have none of their own. */
-  replication_key_value?: number;
+  replication_key_value?: BookmarkValue;
 }
 
 /** A stream's state as Airbyte's CDK writes per-partition state. */
 export interface AirbyteStreamState {
   states: AirbytePartitionState[];
   /** The oldest bookmark among the partitions: every partition has been read up to at least it. */
-  state?: Record<string, number>;
+  state?: Record<string, BookmarkValue>;
   /** A stream-wide bookmark from the input, for partitions that have none of their own. */
-  replication_key_value?: number;
+  replication_key_value?: BookmarkValue;
 }
 
 export interface AirbytePartitionState {
   partition: Context;
-  cursor: Record<string, number>;
+  cursor: Record<string, BookmarkValue>;
   unsettled?: true;
   null_cursor_keys?: KeyValue[][];
 }
@@ -55,12 +55,11 @@ export function contextKey(context: Context): string {
   return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
 }
 
-/** A bookmark past this is in the future: the API's clock may run ahead of ours by this much. */
-export const CLOCK_MARGIN_SECONDS = 300;
-
 export class StateStore {
+  constructor(private readonly knownStreams: ReadonlySet<string> = new Set()) {}
+
   private readonly partitions = new Map<string, Map<string, PartitionState>>();
-  private readonly streamDefaults = new Map<string, number>();
+  private readonly streamDefaults = new Map<string, BookmarkValue>();
   /** Bookmarks of streams this run does not touch, kept as they came (Singer state is one object). */
   private readonly untouched = new Map<string, unknown>();
   /** Serialised size of each stream's partitions, kept up to date on every change. */
@@ -127,32 +126,24 @@ export class StateStore {
   }
 
   /**
-   * A bookmark in the future would hide every record until that time comes: such bookmarks are set
-   * back to now less the clock margin (what was read before them is unknown, so err towards
-   * reading again), one message per stream saying so.
+   * Replaces bookmarks of a stream: `change` returns a new value, or undefined to keep one. Returns
+   * how many changed. (What a value means depends on the stream's cursor, which the engine knows.)
    */
-  clampFuture(nowSeconds: number): string[] {
-    const limit = nowSeconds + CLOCK_MARGIN_SECONDS;
-    const clamped = nowSeconds - CLOCK_MARGIN_SECONDS;
-    const warnings: string[] = [];
-    const iso = (seconds: number) => (seconds < 8.64e12 ? new Date(seconds * 1000).toISOString() : String(seconds));
-    for (const [stream, map] of this.partitions) {
-      let count = 0;
-      let furthest = 0;
-      for (const partition of map.values()) {
-        if (partition.replication_key_value <= limit) continue;
-        count++;
-        furthest = Math.max(furthest, partition.replication_key_value);
-        this.set(stream, { ...partition, replication_key_value: clamped });
-      }
-      if (count > 0) warnings.push(`state: ${count} bookmark(s) of ${stream} are in the future (up to ${iso(furthest)}); read from ${CLOCK_MARGIN_SECONDS / 60} minutes ago instead`);
+  mapBookmarks(stream: string, change: (value: BookmarkValue, where: string) => BookmarkValue | undefined): number {
+    let changed = 0;
+    for (const partition of [...(this.partitions.get(stream)?.values() ?? [])]) {
+      const value = change(partition.replication_key_value, `state of ${stream} ${contextKey(partition.context)}`);
+      if (value === undefined) continue;
+      this.set(stream, { ...partition, replication_key_value: value });
+      changed++;
     }
-    for (const [stream, value] of this.streamDefaults) {
-      if (value <= limit) continue;
-      this.streamDefaults.set(stream, clamped);
-      warnings.push(`state: the stream-wide bookmark of ${stream} is in the future (${iso(value)}); read from ${CLOCK_MARGIN_SECONDS / 60} minutes ago instead`);
+    const fallback = this.streamDefaults.get(stream);
+    const value = fallback === undefined ? undefined : change(fallback, `state of ${stream} (stream-wide)`);
+    if (value !== undefined) {
+      this.streamDefaults.set(stream, value);
+      changed++;
     }
-    return warnings;
+    return changed;
   }
 
   singerStreamState(stream: string): SingerStreamState {
@@ -166,7 +157,7 @@ export class StateStore {
 
   airbyteStreamState(stream: string): AirbyteStreamState {
     const states: AirbytePartitionState[] = [];
-    let oldest: number | undefined;
+    let oldest: BookmarkValue | undefined;
     let cursorName: string | undefined;
     for (const p of this.partitions.get(stream)?.values() ?? []) {
       states.push({
@@ -177,7 +168,8 @@ export class StateStore {
       });
       cursorName ??= p.replication_key;
       // 0 marks an empty partition (nothing to read yet), not a position in time.
-      if (p.replication_key_value > 0) oldest = oldest === undefined ? p.replication_key_value : Math.min(oldest, p.replication_key_value);
+      const value = p.replication_key_value;
+      if (value !== 0 && (oldest === undefined || value < oldest)) oldest = value;
     }
     const state: AirbyteStreamState = { states };
     if (cursorName && oldest !== undefined) state.state = { [cursorName]: oldest };
@@ -194,9 +186,12 @@ export class StateStore {
     return { bookmarks };
   }
 
-  /** Accepts a Singer state object, an Airbyte array of STREAM states, `{}` or `[]`. */
-  static parse(input: unknown, where = 'state'): StateStore {
-    const store = new StateStore();
+  /**
+   * Accepts a Singer state object, an Airbyte array of STREAM states, `{}` or `[]`. Bookmarks of
+   * streams not in `knownStreams` are kept as they came, in Singer state.
+   */
+  static parse(input: unknown, knownStreams: ReadonlySet<string>, where = 'state'): StateStore {
+    const store = new StateStore(knownStreams);
     if (input === null || input === undefined) return store;
     if (Array.isArray(input)) {
       input.forEach((item, index) => store.addAirbyte(item, `${where}[${index}]`));
@@ -205,7 +200,7 @@ export class StateStore {
     if (typeof input !== 'object') throw new ConfigError(`${where}: expected a JSON object or array, got ${typeof input}`);
     const object = input as Record<string, unknown>;
     if (Object.keys(object).length === 0) return store;
-    if ('singer_state' in object) return StateStore.parse(object.singer_state, `${where}.singer_state`);
+    if ('singer_state' in object) return StateStore.parse(object.singer_state, knownStreams, `${where}.singer_state`);
     if (object.type === 'STREAM' || object.type === 'STATE') {
       store.addAirbyte(object, where);
       return store;
@@ -241,7 +236,7 @@ export class StateStore {
 
   private addStream(stream: string, value: unknown, where: string, keepUnknown: boolean): void {
     // Another tool's or a retired stream's bookmark is none of this tap's business: keep it as it came.
-    if (!KNOWN_STREAMS.has(stream)) {
+    if (!this.knownStreams.has(stream)) {
       if (keepUnknown) this.untouched.set(stream, value);
       return;
     }
@@ -305,7 +300,7 @@ export class StateStore {
     if (value !== undefined) this.streamDefaults.set(stream, bookmarkValue(value, where));
   }
 
-  private setParsed(stream: string, p: { context: Context; replication_key: string; replication_key_value: number; unsettled: boolean; nullCursorKeys: KeyValue[][] | undefined }): void {
+  private setParsed(stream: string, p: { context: Context; replication_key: string; replication_key_value: BookmarkValue; unsettled: boolean; nullCursorKeys: KeyValue[][] | undefined }): void {
     const partition: PartitionState = { context: p.context, replication_key: p.replication_key, replication_key_value: p.replication_key_value };
     if (p.unsettled) partition.unsettled = true;
     if (p.nullCursorKeys) partition.null_cursor_keys = p.nullCursorKeys;
@@ -332,16 +327,15 @@ function nullCursorKeysOf(value: unknown, where: string): KeyValue[][] | undefin
   return value;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Bookmarks are Unix seconds; an RFC 3339 string (from other tools) is accepted too. */
-function bookmarkValue(value: unknown, where: string): number {
+/**
+ * A bookmark as given: a number, or a string of digits (a number), or an RFC 3339 time (kept as text:
+ * what it means depends on the stream's cursor, which the engine reads it with).
+ */
+function bookmarkValue(value: unknown, where: string): BookmarkValue {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.floor(value);
   if (typeof value === 'string') {
     if (/^\d+$/.test(value)) return Number(value);
-    // Date.parse alone takes strings like 'Jan 5' or '-1' for dates: insist on RFC 3339.
-    const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
-    if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
+    if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
   }
-  throw new ConfigError(`${where}: expected Unix seconds, got ${JSON.stringify(value)}`);
+  throw new ConfigError(`${where}: expected Unix seconds, a sequence number or an RFC 3339 time, got ${JSON.stringify(value)}`);
 }

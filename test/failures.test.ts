@@ -10,7 +10,7 @@ import { PulumiEmulator } from '../emulator/server.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { counts, expectedCounts, primaryKey } from './support/expect.js';
 import { checkAirbyteOutput, parseLines, recordsByStream } from './support/protocol.js';
-import type { StreamName } from '../src/streams/types.js';
+import type { StreamName } from '../src/streams/index.js';
 
 const ALL = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];
 const catalog = join(REPO_ROOT, 'catalog.json');

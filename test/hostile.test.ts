@@ -26,7 +26,7 @@ import {
   type StackRef,
 } from '../emulator/hostile.js';
 import { PulumiEmulator, type EmulatorOptions, type RequestContext, type RequestLogEntry } from '../emulator/server.js';
-import { STREAM_NAMES } from '../src/streams/types.js';
+import { STREAM_NAMES } from '../src/streams/index.js';
 import { REPO_ROOT, runCli, startCli, tempDir, writeJson, type CliResult } from './support/cli.js';
 import { counts, expectedCounts, type Expected } from './support/expect.js';
 import { checkAirbyteOutput, lastState, parseLines, recordsByStream, type AirbyteStreamStateEntry } from './support/protocol.js';

@@ -120,7 +120,7 @@ void describe('incremental edge cases', () => {
       };
       const result = await runCli(['--config', configPath, '--state', await writeJson(dir, 'state.json', state)]);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stderr, /stack_updates \(organization acme\): 1 bookmark\(s\) of stacks no longer listed dropped/);
+      assert.match(result.stderr, /stack_updates \(organization acme\): 1 bookmark\(s\) of partitions no longer listed dropped/);
       const after = lastState(result.stdout, 'singer') as { bookmarks: { stack_updates: { partitions: { context: Record<string, string> }[] } } };
       const contexts = after.bookmarks.stack_updates.partitions.map((p) => p.context);
       assert.ok(!contexts.some((c) => c.stack_name === 'deleted'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { mergeBounded } from '../src/engine/merge.js';
+import { mergeBounded } from '../src/core/merge.js';
 
 interface Item {
   source: number;

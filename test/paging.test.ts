@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { PagingError } from '../src/errors.js';
 import type { Query } from '../src/http/client.js';
-import { Pager, paginate, type PagingStyle } from '../src/paging.js';
+import { Pager, paginate, WHOLE_BODY, type PagingStyle } from '../src/paging.js';
 
 /** A fetchPage that answers with the given bodies in order and records every query it is sent. */
 function firstPageQuery(style: PagingStyle): Query {
@@ -334,5 +334,29 @@ void describe('paginate with page numbers', () => {
     assert.equal(queries.length, 2);
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
     assert.equal(queries.length, 2);
+  });
+});
+
+void describe('paginate: one request, keyset, and records that are the whole body', () => {
+  void it('none: one request; a bare list is the records, and so is one document', async () => {
+    const list = scripted([[{ name: 'a' }, { name: 'b' }]]);
+    assert.deepEqual(await collect(list.fetchPage, WHOLE_BODY, { kind: 'none' }), [[{ name: 'a' }, { name: 'b' }]]);
+    assert.deepEqual(list.queries, [{}]);
+    const one = scripted([{ name: 'detail', tags: {} }]);
+    assert.deepEqual(await collect(one.fetchPage, WHOLE_BODY, { kind: 'none' }), [[{ name: 'detail', tags: {} }]]);
+    await assert.rejects(collect(scripted(['text']).fetchPage, WHOLE_BODY, { kind: 'none' }), /expected a JSON list or object, got string "text"/);
+  });
+
+  void it('keyset: asks for the items past the last one read until a short page', async () => {
+    const { fetchPage, queries } = scripted([[{ number: 9 }, { number: 8 }], [{ number: 7 }, { number: 6 }], [{ number: 5 }]]);
+    const style: PagingStyle = { kind: 'keyset', param: 'before', keyField: 'number', countParam: 'count', count: 2 };
+    assert.deepEqual((await collect(fetchPage, WHOLE_BODY, style)).flat().length, 5);
+    assert.deepEqual(queries, [{ count: 2 }, { count: 2, before: 8 }, { count: 2, before: 6 }]);
+  });
+
+  void it('keyset: a server that ignores the key is stopped', async () => {
+    const fetchPage = () => Promise.resolve([{ number: 9 }, { number: 8 }]);
+    const style: PagingStyle = { kind: 'keyset', param: 'before', keyField: 'number', countParam: 'count', count: 2 };
+    await assert.rejects(collect(fetchPage, WHOLE_BODY, style), /two pages ended with the same 'number' \(8\)/);
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PulumiEmulator } from '../emulator/server.js';
-import type { StreamName } from '../src/streams/types.js';
+import type { StreamName } from '../src/streams/index.js';
 import { CLI, REPO_ROOT, runCli, startCli, tempDir, writeJson } from './support/cli.js';
 import { expectedCounts, primaryKey } from './support/expect.js';
 import { checkAirbyteOutput, checkSingerOutput, parseLines } from './support/protocol.js';

@@ -4,12 +4,12 @@ import { describe, it } from 'node:test';
 import type { TapConfig } from '../src/config.js';
 import { RecordError } from '../src/errors.js';
 import { SchemaRegistry, type JsonSchema } from '../src/schemas.js';
-import { childrenOf, streamByName, STREAMS } from '../src/streams/index.js';
+import { parentShowsNothingNew, type Bookmark } from '../src/core/cursor.js';
+import { streamByName, STREAMS, type StreamName } from '../src/streams/index.js';
 import { organizationMembers } from '../src/streams/organization-members.js';
 import { organizationTeams } from '../src/streams/organization-teams.js';
 import { stackUpdates } from '../src/streams/stack-updates.js';
 import { stacks } from '../src/streams/stacks.js';
-import type { Bookmark, StreamName } from '../src/streams/types.js';
 
 const config: TapConfig = {
   token: 'pul-test',
@@ -95,10 +95,13 @@ void describe('stream registry', () => {
     assert.equal(streamByName('stack_updates')?.name, 'stack_updates');
     assert.equal(streamByName('nope'), undefined);
     assert.deepEqual(
-      childrenOf('stacks').map((s) => s.name),
+      STREAMS.filter((s) => s.parent === stacks).map((s) => s.name),
       ['stack_updates'],
     );
-    assert.deepEqual(childrenOf('organization_members'), []);
+    assert.deepEqual(
+      STREAMS.filter((s) => s.parent === organizationMembers),
+      [],
+    );
   });
 });
 
@@ -179,12 +182,12 @@ void describe('stacks.toRecord', () => {
   });
 
   void it('pages by cursor with maxResults and reads /api/user/stacks', () => {
-    assert.deepEqual(stacks.paging({ ...config, pageSize: 37 }), { kind: 'cursor', pageSizeParam: 'maxResults', pageSize: 37 });
-    assert.equal(stacks.path(orgCtx), '/api/user/stacks');
-    assert.deepEqual(stacks.query?.(orgCtx, config), { organization: 'acme' });
-    assert.equal(stacks.itemsKey, 'stacks');
-    assert.deepEqual(stacks.context('acme'), { org_name: 'acme' });
-    assert.equal(stacks.replicationKey, 'last_update');
+    assert.deepEqual(stacks.request.paging({ ...config, pageSize: 37 }), { kind: 'cursor', pageSizeParam: 'maxResults', pageSize: 37 });
+    assert.equal(stacks.request.path(orgCtx), '/api/user/stacks');
+    assert.deepEqual(stacks.request.query?.(orgCtx, config, undefined), { organization: 'acme' });
+    assert.equal(stacks.request.records, 'stacks');
+    assert.deepEqual(stacks.rootContext('acme'), { org_name: 'acme' });
+    assert.deepEqual(stacks.cursor, { field: 'last_update', type: 'unix-seconds', order: 'unsorted' });
   });
 });
 
@@ -496,7 +499,7 @@ void describe('stack_updates.toRecord', () => {
   });
 
   void it('knows unfinished updates are not settled', () => {
-    const settled = (result: string | null) => stackUpdates.isSettled?.({ ...stackUpdates.toRecord({ version: 1 }, stackCtx), result });
+    const settled = (result: string | null) => stackUpdates.convert({ version: 1, info: { result } }, stackCtx).settled;
     assert.equal(settled('succeeded'), true);
     assert.equal(settled('failed'), true);
     assert.equal(settled('in-progress'), false);
@@ -505,48 +508,51 @@ void describe('stack_updates.toRecord', () => {
   });
 
   void it('reads the service shape by page number with at most 100 per page', () => {
-    assert.deepEqual(stackUpdates.paging({ ...config, pageSize: 500 }), { kind: 'page-number', pageSize: 100 });
-    assert.deepEqual(stackUpdates.paging({ ...config, pageSize: 20 }), { kind: 'page-number', pageSize: 20 });
-    assert.deepEqual(stackUpdates.query?.(stackCtx, config), { 'output-type': 'service' });
-    assert.equal(stackUpdates.itemsKey, 'updates');
-    assert.equal(stackUpdates.parent, 'stacks');
-    assert.equal(stackUpdates.newestFirst, true);
-    assert.equal(stackUpdates.missingMeansGone, true);
+    assert.deepEqual(stackUpdates.request.paging({ ...config, pageSize: 500 }), { kind: 'page-number', pageSize: 100 });
+    assert.deepEqual(stackUpdates.request.paging({ ...config, pageSize: 20 }), { kind: 'page-number', pageSize: 20 });
+    assert.deepEqual(stackUpdates.request.query?.(stackCtx, config, undefined), { 'output-type': 'service' });
+    assert.equal(stackUpdates.request.records, 'updates');
+    assert.equal(stackUpdates.parent, stacks);
+    assert.deepEqual(stackUpdates.cursor, { field: 'start_time', type: 'unix-seconds', order: 'newest-first', unchangedWhenParent: 'last_update' });
+    assert.deepEqual(stackUpdates.statuses, { gone: [404] });
   });
 
-  void it('builds its context from the parent stack and encodes the path', () => {
-    const context = stackUpdates.context('acme', { org_name: 'acme', project_name: 'my web', stack_name: 'dev/1' });
+  void it('gets its context from the parent stack and encodes the path', () => {
+    const context = stacks.convert({ orgName: 'acme', projectName: 'my web', stackName: 'dev/1' }, orgCtx).childContext;
     assert.deepEqual(context, { org_name: 'acme', project_name: 'my web', stack_name: 'dev/1' });
-    assert.equal(stackUpdates.path(context), '/api/stacks/acme/my%20web/dev%2F1/updates');
+    assert.equal(stackUpdates.request.path(context ?? {}), '/api/stacks/acme/my%20web/dev%2F1/updates');
   });
 });
 
-void describe('stack_updates.parentShowsChanges', () => {
-  const shows = (lastUpdate: unknown, bookmark: Partial<Bookmark>): boolean | undefined =>
-    stackUpdates.parentShowsChanges?.({ org_name: 'acme', project_name: 'web', stack_name: 'prod', last_update: lastUpdate }, { value: 1000, fromState: true, unsettled: false, ...bookmark });
+void describe("stack_updates: the parent stack's last_update proves a history unchanged", () => {
+  const policy = stackUpdates.cursor;
+  assert.ok(policy);
+  const shows = (lastUpdate: unknown, bookmark: Partial<Bookmark>): boolean =>
+    !parentShowsNothingNew(policy, lastUpdate, { position: 1000, fromState: true, unsettled: false, nullCursorKeys: new Set(), ...bookmark });
 
-  void it('lastUpdate after the bookmark → true', () => {
+  void it('lastUpdate after the bookmark → read', () => {
     assert.equal(shows(1001, {}), true);
     assert.equal(shows(1001, { fromState: false }), true);
   });
-  void it('lastUpdate before the bookmark → false', () => {
+  void it('lastUpdate before the bookmark → not read', () => {
     assert.equal(shows(999, {}), false);
     assert.equal(shows(999, { fromState: false }), false);
   });
-  void it('lastUpdate at a settled bookmark from state → false', () => {
+  void it('lastUpdate at a settled bookmark from state → not read', () => {
     assert.equal(shows(1000, { fromState: true, unsettled: false }), false);
   });
-  void it('lastUpdate at an unsettled bookmark → true', () => {
+  void it('lastUpdate at an unsettled bookmark → read', () => {
     assert.equal(shows(1000, { fromState: true, unsettled: true }), true);
     assert.equal(shows(999, { fromState: true, unsettled: true }), true);
   });
-  void it('lastUpdate at a bookmark from start_date → true', () => {
+  void it('lastUpdate at a bookmark from start_date → read', () => {
     assert.equal(shows(1000, { fromState: false }), true);
   });
-  void it('lastUpdate missing or not an integer → true', () => {
+  void it('lastUpdate missing → read, unless the history was empty when last read', () => {
     assert.equal(shows(undefined, {}), true);
     assert.equal(shows(null, {}), true);
-    assert.equal(shows('1001', {}), true);
+    assert.equal(shows(null, { position: 0 }), false);
+    assert.equal(shows('not a time', {}), true);
   });
 });
 
@@ -612,11 +618,11 @@ void describe('organization_members.toRecord', () => {
   });
 
   void it('reads /api/orgs/ORG/members?type=backend by cursor', () => {
-    assert.equal(organizationMembers.path({ org_name: 'a b' }), '/api/orgs/a%20b/members');
-    assert.deepEqual(organizationMembers.query?.(orgCtx, config), { type: 'backend' });
-    assert.deepEqual(organizationMembers.paging(config), { kind: 'cursor' });
-    assert.equal(organizationMembers.itemsKey, 'members');
-    assert.equal(organizationMembers.replicationKey, undefined);
+    assert.equal(organizationMembers.request.path({ org_name: 'a b' }), '/api/orgs/a%20b/members');
+    assert.deepEqual(organizationMembers.request.query?.(orgCtx, config, undefined), { type: 'backend' });
+    assert.deepEqual(organizationMembers.request.paging(config), { kind: 'cursor' });
+    assert.equal(organizationMembers.request.records, 'members');
+    assert.equal(organizationMembers.cursor, undefined);
   });
 });
 
@@ -681,10 +687,11 @@ void describe('organization_teams.toRecord', () => {
   });
 
   void it('reads /api/orgs/ORG/teams by cursor', () => {
-    assert.equal(organizationTeams.path(orgCtx), '/api/orgs/acme/teams');
-    assert.deepEqual(organizationTeams.paging(config), { kind: 'cursor' });
-    assert.equal(organizationTeams.itemsKey, 'teams');
-    assert.equal('query' in organizationTeams, false);
+    assert.equal(organizationTeams.request.path(orgCtx), '/api/orgs/acme/teams');
+    assert.deepEqual(organizationTeams.request.paging(config), { kind: 'cursor' });
+    assert.equal(organizationTeams.request.records, 'teams');
+    assert.equal('query' in organizationTeams.request, false);
+    assert.deepEqual(organizationTeams.statuses, { unavailable: [403, 404] });
   });
 });
 

@@ -12,7 +12,7 @@ export function aboutJson(): Record<string, unknown> {
     version: PACKAGE_VERSION,
     capabilities: CAPABILITIES,
     settings: connectionSpecification,
-    streams: STREAMS.map((s) => ({ name: s.name, key_properties: s.keyProperties, replication_key: s.replicationKey ?? null })),
+    streams: STREAMS.map((s) => ({ name: s.name, key_properties: s.keyProperties, replication_key: s.cursor?.field ?? null })),
   };
 }
 
@@ -22,7 +22,7 @@ export function aboutMarkdown(): string {
     const fallback = 'default' in p ? `\`${JSON.stringify(p.default)}\`` : '';
     return `| \`${name}\` | ${p.type} | ${required} | ${fallback} | ${p.description} |`;
   });
-  const streams = STREAMS.map((s) => `| \`${s.name}\` | ${s.keyProperties.join(', ')} | ${s.replicationKey ?? 'full table'} |`);
+  const streams = STREAMS.map((s) => `| \`${s.name}\` | ${s.keyProperties.join(', ')} | ${s.cursor?.field ?? 'full table'} |`);
   return [
     `# ${PACKAGE_NAME} ${PACKAGE_VERSION}`,
     '',

@@ -1,7 +1,7 @@
 // `read` (Airbyte) and the Singer sync: config, catalog and state in, messages out.
 import { parseCatalog, selectAll, type SelectedStream } from '../catalog.js';
 import { loadConfig, readJsonFile } from '../config.js';
-import { SyncEngine } from '../engine/sync.js';
+import { SyncEngine } from '../core/engine.js';
 import type { Runtime } from '../runtime.js';
 import { SchemaRegistry } from '../schemas.js';
 import { StateStore } from '../state.js';
@@ -11,6 +11,7 @@ import { StderrLogger } from '../logger.js';
 import { SingerMetrics } from '../metrics.js';
 import { ProgressLine } from '../progress.js';
 import { ConfigError } from '../errors.js';
+import { STREAM_NAMES, STREAMS } from '../streams/index.js';
 import { createClient } from './client.js';
 import { verifyAccess } from './connection.js';
 
@@ -27,8 +28,8 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   const config = await loadConfig(args.config, rt.env, (message) => rt.logger.warn(message));
   rt.redactor.add(config.token);
   const selection: SelectedStream[] = args.catalog ? parseCatalog(await readJsonFile(args.catalog, 'catalog'), `catalog '${args.catalog}'`) : selectAll();
-  const state = args.state ? StateStore.parse(await readJsonFile(args.state, 'state'), `state '${args.state}'`) : new StateStore();
-  for (const warning of state.clampFuture(Math.floor(Date.now() / 1000))) rt.logger.warn(warning);
+  const knownStreams = new Set<string>(STREAM_NAMES);
+  const state = args.state ? StateStore.parse(await readJsonFile(args.state, 'state'), knownStreams, `state '${args.state}'`) : new StateStore(knownStreams);
   if (selection.length === 0) rt.logger.warn('the catalog selects no stream: nothing to sync');
 
   const client = createClient(rt, config);
@@ -45,6 +46,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   const rateLimited = (stream: string, delayMs: number) => airbyteWriter?.rateLimited(stream, Date.now() + delayMs);
   const engine = new SyncEngine({
     config,
+    streams: STREAMS,
     selection,
     state,
     schemas: new SchemaRegistry(),
@@ -62,6 +64,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     checkpointIntervalMs: config.checkpointIntervalMs,
   });
 
+  for (const warning of engine.clampFutureBookmarks()) rt.logger.warn(warning);
   const writer = airbyteWriter ?? new SingerWriter(rt.out, rt.logger);
   if (args.test === 'schema') {
     for (const event of engine.schemaEvents()) await writer.write(event);

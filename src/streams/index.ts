@@ -1,21 +1,18 @@
-// The stream registry, in the order streams are synced.
+// The stream registry: every stream the tap has, parents before their children, in the order
+// streams are synced. Stream names are derived from it.
+import type { Stream } from '../core/stream.js';
 import { organizationMembers } from './organization-members.js';
 import { organizationTeams } from './organization-teams.js';
 import { stackUpdates } from './stack-updates.js';
 import { stacks } from './stacks.js';
-import type { AnyRecord, StreamDefinition, StreamName } from './types.js';
 
-export const STREAMS: readonly StreamDefinition<AnyRecord>[] = [
-  stacks as unknown as StreamDefinition<AnyRecord>,
-  stackUpdates as unknown as StreamDefinition<AnyRecord>,
-  organizationMembers as unknown as StreamDefinition<AnyRecord>,
-  organizationTeams as unknown as StreamDefinition<AnyRecord>,
-];
+export const STREAMS = [stacks, stackUpdates, organizationMembers, organizationTeams] as const satisfies readonly Stream[];
 
-export function streamByName(name: string): StreamDefinition<AnyRecord> | undefined {
-  return STREAMS.find((s) => s.name === name);
-}
+export type RegisteredStream = (typeof STREAMS)[number];
+export type StreamName = RegisteredStream['name'];
 
-export function childrenOf(name: StreamName): StreamDefinition<AnyRecord>[] {
-  return STREAMS.filter((s) => s.parent === name);
+export const STREAM_NAMES: readonly StreamName[] = STREAMS.map((stream) => stream.name);
+
+export function streamByName(name: string): RegisteredStream | undefined {
+  return STREAMS.find((stream) => stream.name === name);
 }

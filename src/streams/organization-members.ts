@@ -1,20 +1,23 @@
 import type { OrganizationMemberRecord } from '../generated/records.js';
 import { asObject, bool, keyString, links, objectOf, str, userInfo } from './fields.js';
-import type { StreamDefinition } from './types.js';
+import { defineStream, type Context } from '../core/stream.js';
+import { organizationContext } from './context.js';
 
 const fgaRole = objectOf({ id: str, name: str, modified_at: str });
 
 /** Members of each organization (GET /api/orgs/ORG/members?type=backend). */
-export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
+export const organizationMembers = defineStream({
   name: 'organization_members',
   keyProperties: ['org_name', 'user_name'],
-  endpoint: '/api/orgs/{org}/members',
-  context: (organization) => ({ org_name: organization }),
-  path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/members`,
-  query: () => ({ type: 'backend' }),
-  itemsKey: 'members',
-  paging: () => ({ kind: 'cursor' }),
-  toRecord(raw, context) {
+  rootContext: organizationContext,
+  request: {
+    endpoint: '/api/orgs/{org}/members',
+    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/members`,
+    query: () => ({ type: 'backend' }),
+    paging: () => ({ kind: 'cursor' }),
+    records: 'members',
+  },
+  toRecord(raw: unknown, context: Context): OrganizationMemberRecord {
     const m = asObject(raw) ?? {};
     // user.name is a display name; the login is what is unique in the organization.
     const login = asObject(m.user)?.githubLogin;
@@ -30,4 +33,4 @@ export const organizationMembers: StreamDefinition<OrganizationMemberRecord> = {
       links: links(m.links),
     };
   },
-};
+});

@@ -1,24 +1,27 @@
 import type { OrganizationTeamRecord } from '../generated/records.js';
 import { arrayOf, asObject, int, keyString, objectOf, str } from './fields.js';
-import type { StreamDefinition } from './types.js';
+import { defineStream, type Context } from '../core/stream.js';
+import { organizationContext } from './context.js';
 
 const members = arrayOf(objectOf({ name: str, github_login: str, avatar_url: str, role: str }));
 const stackPermissions = arrayOf(objectOf({ project_name: str, stack_name: str, permission: int }));
 const environmentPermissions = arrayOf(objectOf({ project_name: str, env_name: str, permission: str }));
 
 /** Teams of each organization (GET /api/orgs/ORG/teams); Enterprise and Business Critical plans only. */
-export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
+export const organizationTeams = defineStream({
   name: 'organization_teams',
   keyProperties: ['org_name', 'name'],
-  endpoint: '/api/orgs/{org}/teams',
-  context: (organization) => ({ org_name: organization }),
-  path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams`,
-  itemsKey: 'teams',
+  rootContext: organizationContext,
+  request: {
+    endpoint: '/api/orgs/{org}/teams',
+    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams`,
+    // The service sends every team at once; a continuationToken is followed if one ever appears.
+    paging: () => ({ kind: 'cursor' }),
+    records: 'teams',
+  },
   // Plans below Enterprise have no teams: a sync of such an organization should not fail every day.
-  unavailableStatuses: [403, 404],
-  // The service sends every team at once; a continuationToken is followed if one ever appears.
-  paging: () => ({ kind: 'cursor' }),
-  toRecord(raw, context) {
+  statuses: { unavailable: [403, 404] },
+  toRecord(raw: unknown, context: Context): OrganizationTeamRecord {
     const t = asObject(raw) ?? {};
     const roleIds = Array.isArray(t.roleIds) ? t.roleIds.filter((id): id is string => typeof id === 'string') : null;
     return {
@@ -34,4 +37,4 @@ export const organizationTeams: StreamDefinition<OrganizationTeamRecord> = {
       role_ids: roleIds,
     };
   },
-};
+});

@@ -1,6 +1,7 @@
 import type { StackUpdateRecord } from '../generated/records.js';
 import { arrayOf, asObject, bool, cursorInt, dataMap, dataObject, int, isExactInteger, isString, keyInt, keyString, objectOf, str, uniformMap, userInfo } from './fields.js';
-import type { StreamDefinition } from './types.js';
+import { defineStream, type Context } from '../core/stream.js';
+import { stacks } from './stacks.js';
 
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress']);
 
@@ -45,24 +46,28 @@ function endTimeOf(value: unknown): number | null {
 }
 
 /** Each stack's update history (GET /api/stacks/ORG/PROJECT/STACK/updates?output-type=service). */
-export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
+export const stackUpdates = defineStream({
   name: 'stack_updates',
   keyProperties: ['org_name', 'project_name', 'stack_name', 'version'],
-  replicationKey: 'start_time',
-  parent: 'stacks',
-  endpoint: '/api/stacks/{org}/{project}/{stack}/updates',
-  context: (organization, parent) => ({
-    org_name: str(parent?.org_name) ?? organization,
-    project_name: str(parent?.project_name) ?? '',
-    stack_name: str(parent?.stack_name) ?? '',
-  }),
-  path: (c) => `/api/stacks/${encodeURIComponent(c.org_name ?? '')}/${encodeURIComponent(c.project_name ?? '')}/${encodeURIComponent(c.stack_name ?? '')}/updates`,
-  query: () => ({ 'output-type': 'service' }),
-  itemsKey: 'updates',
-  paging: (config) => ({ kind: 'page-number', pageSize: Math.min(config.pageSize, 100) }),
-  newestFirst: true,
-  missingMeansGone: true,
-  toRecord(raw, context) {
+  parent: stacks,
+  request: {
+    endpoint: '/api/stacks/{org}/{project}/{stack}/updates',
+    path: (c) => `/api/stacks/${encodeURIComponent(c.org_name ?? '')}/${encodeURIComponent(c.project_name ?? '')}/${encodeURIComponent(c.stack_name ?? '')}/updates`,
+    query: () => ({ 'output-type': 'service' }),
+    paging: (config) => ({ kind: 'page-number', pageSize: Math.min(config.pageSize, 100) }),
+    records: 'updates',
+  },
+  cursor: {
+    field: 'start_time',
+    type: 'unix-seconds',
+    order: 'newest-first',
+    // A stack's lastUpdate is the start of its newest update: an unchanged stack costs no request.
+    unchangedWhenParent: 'last_update',
+    isSettled: (record) => !UNFINISHED_RESULTS.has(record.result ?? ''),
+  },
+  // The stack was deleted after it was listed.
+  statuses: { gone: [404] },
+  toRecord(raw: unknown, context: Context): StackUpdateRecord {
     const element = asObject(raw) ?? {};
     // The service shape wraps UpdateInfo in `info`; the legacy shape is UpdateInfo itself.
     const info = asObject(element.info) ?? element;
@@ -87,17 +92,4 @@ export const stackUpdates: StreamDefinition<StackUpdateRecord> = {
       policy_packs: policyPacks(element.policyPacks),
     };
   },
-  isSettled: (record) => !UNFINISHED_RESULTS.has(record.result ?? ''),
-  parentShowsChanges(stack, bookmark) {
-    // An update was running last time: its row must be read again, finished.
-    if (bookmark.unsettled) return true;
-    const lastUpdate = int(stack.last_update);
-    // No last update time (or 0, as a queued update may show): unchanged only if the history was
-    // empty when last read; otherwise nothing can be concluded, so read.
-    if (lastUpdate === null || lastUpdate <= 0) return !(bookmark.fromState && bookmark.value === 0);
-    if (lastUpdate > bookmark.value) return true;
-    if (lastUpdate < bookmark.value) return false;
-    // The newest update is the one at the bookmark: already read, finished, unless the bookmark is start_date.
-    return !bookmark.fromState;
-  },
-};
+});

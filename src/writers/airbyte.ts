@@ -1,5 +1,5 @@
 // Turns engine events into Airbyte messages, one JSON line each.
-import type { SyncEvent } from '../engine/events.js';
+import type { SyncEvent } from '../core/events.js';
 import { failureTypeOf, messageOf, type FailureType } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LineSink } from '../output.js';

@@ -1,6 +1,6 @@
 // Turns engine events into Singer messages: SCHEMA before a stream's first RECORD, STATE after the
 // data it covers, diagnostics on stderr.
-import type { SyncEvent } from '../engine/events.js';
+import type { SyncEvent } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { LineSink } from '../output.js';
 import type { SingerMessage } from '../protocol/singer.js';

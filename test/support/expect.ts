@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { PulumiEmulator } from '../../emulator/server.js';
 import { SchemaRegistry } from '../../src/schemas.js';
-import type { StreamName } from '../../src/streams/types.js';
+import type { StreamName } from '../../src/streams/index.js';
 import { streamByName } from '../../src/streams/index.js';
 
 export interface Expected {
@@ -38,7 +38,7 @@ export function primaryKey(stream: StreamName, record: Record<string, unknown>):
 /** Every record validates against its schema, and no primary key appears twice. */
 export function assertValidAndUnique(byStream: Map<string, Record<string, unknown>[]>): void {
   for (const [stream, records] of byStream) {
-    const validate = schemas.validator(stream as StreamName);
+    const validate = schemas.validator(stream);
     const keys = new Set<string>();
     for (const record of records) {
       assert.ok(validate(record), `${stream} record does not match its schema: ${JSON.stringify(validate.errors)} in ${JSON.stringify(record)}`);

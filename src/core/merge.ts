@@ -1,6 +1,8 @@
-// Bounded concurrency. mergeBounded runs up to `limit` async iterables at once and yields their items as they come, taking new
-// sources lazily. Each source advances only when its previous item has been consumed, so memory is
-// bounded by `limit` items and a slow consumer slows every source down.
+// Bounded concurrency. mergeBounded runs up to `limit` async iterables at once and yields their items
+// as they come, taking new sources lazily. Each source advances only when its previous item has been
+// consumed, so memory is bounded by `limit` items and a slow consumer slows every source down.
+// Settled steps wait in a queue, so each item costs the same however many sources run (a race over
+// every running source per item would cost O(sources) microtasks each).
 
 type Settled<T> =
   | { from: 'task'; task: Task<T>; result: IteratorResult<T> }
@@ -10,52 +12,58 @@ type Settled<T> =
 
 interface Task<T> {
   iterator: AsyncIterator<T>;
-  pending: Promise<Settled<T>>;
 }
 
 export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> | Iterable<AsyncIterable<T>>, limit: number): AsyncGenerator<T> {
   const sourceIterator = Symbol.asyncIterator in sources ? sources[Symbol.asyncIterator]() : toAsync(sources[Symbol.iterator]());
   const active = new Set<Task<T>>();
-  let sourcePending: Promise<Settled<T>> | undefined;
+  const ready: Settled<T>[] = [];
+  let wake: (() => void) | undefined;
+  let sourcePending = false;
   let sourceDone = false;
-  let sourceError: unknown;
-  let failed = false;
+  let sourceError: { error: unknown } | undefined;
 
+  const settle = (settled: Settled<T>): void => {
+    ready.push(settled);
+    wake?.();
+    wake = undefined;
+  };
   const advance = (task: Task<T>): void => {
-    task.pending = task.iterator.next().then(
-      (result): Settled<T> => ({ from: 'task', task, result }),
-      (error: unknown): Settled<T> => ({ from: 'task', task, error }),
+    task.iterator.next().then(
+      (result) => settle({ from: 'task', task, result }),
+      (error: unknown) => settle({ from: 'task', task, error }),
     );
   };
   const requestSource = (): void => {
     if (sourceDone || sourcePending || active.size >= limit) return;
-    sourcePending = sourceIterator.next().then(
-      (result): Settled<T> => ({ from: 'source', result }),
-      (error: unknown): Settled<T> => ({ from: 'source', error }),
+    sourcePending = true;
+    sourceIterator.next().then(
+      (result) => settle({ from: 'source', result }),
+      (error: unknown) => settle({ from: 'source', error }),
     );
   };
 
   try {
     requestSource();
-    while (active.size > 0 || sourcePending) {
-      const racers: Promise<Settled<T>>[] = [...active].map((task) => task.pending);
-      if (sourcePending) racers.push(sourcePending);
-      const settled = await Promise.race(racers);
+    while (active.size > 0 || sourcePending || ready.length > 0) {
+      if (ready.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const settled = ready.shift();
+      if (!settled) continue;
       if (settled.from === 'source') {
-        sourcePending = undefined;
+        sourcePending = false;
         if ('error' in settled) {
           // Let the sources already running finish, then report the failure.
           sourceDone = true;
-          failed = true;
-          sourceError = settled.error;
+          sourceError = { error: settled.error };
         } else if (settled.result.done) {
           sourceDone = true;
         } else {
-          const task: Task<T> = { iterator: settled.result.value[Symbol.asyncIterator](), pending: Promise.resolve(undefined as never) };
-          advance(task);
+          const task: Task<T> = { iterator: settled.result.value[Symbol.asyncIterator]() };
           active.add(task);
+          advance(task);
         }
       } else if ('error' in settled) {
+        active.delete(settled.task);
         throw settled.error;
       } else if (settled.result.done) {
         active.delete(settled.task);
@@ -65,7 +73,7 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
       }
       requestSource();
     }
-    if (failed) throw sourceError;
+    if (sourceError) throw sourceError.error;
   } finally {
     // Stopped early (consumer broke out, or an error): close whatever still runs.
     await Promise.allSettled([...active].map(async (task) => task.iterator.return?.()));

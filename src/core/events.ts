@@ -2,17 +2,17 @@
 import type { LogLevel } from '../logger.js';
 import type { JsonSchema } from '../schemas.js';
 import type { StateStore } from '../state.js';
-import type { AnyRecord, StreamName } from '../streams/types.js';
+import type { AnyRecord } from './stream.js';
 
 export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
 
 export type SyncEvent =
-  | { kind: 'status'; stream: StreamName; status: StreamStatus; schema: JsonSchema; keyProperties: readonly string[]; replicationKey?: string }
+  | { kind: 'status'; stream: string; status: StreamStatus; schema: JsonSchema; keyProperties: readonly string[]; replicationKey?: string }
   /** `json` is the record already serialised, inside its partition, so a record that cannot be written fails only there. */
-  | { kind: 'record'; stream: StreamName; record: AnyRecord; json: string }
+  | { kind: 'record'; stream: string; record: AnyRecord; json: string }
   /** The stream's bookmarks changed (or the stream ended): everything it covers has been emitted. */
-  | { kind: 'state'; stream: StreamName; state: StateStore }
-  | { kind: 'error'; stream: StreamName; error: unknown; message: string }
+  | { kind: 'state'; stream: string; state: StateStore }
+  | { kind: 'error'; stream: string; error: unknown; message: string }
   /** How many records the stream is expected to hold in all, as far as is known so far. */
-  | { kind: 'estimate'; stream: StreamName; rows: number }
+  | { kind: 'estimate'; stream: string; rows: number }
   | { kind: 'log'; level: LogLevel; message: string };

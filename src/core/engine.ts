@@ -1,0 +1,622 @@
+// The protocol-neutral sync engine. It reads every selected stream (and the streams they hang off)
+// partition by partition: each organization for a root stream, each parent record for a child, at
+// any depth. It knows no stream: requests, paging, keys, cursors and status handling come from the
+// definitions. Events come out in an order that is safe to write as is: a checkpoint never covers a
+// record that has not been yielded before it.
+import { setMaxListeners } from 'node:events';
+import type { TapConfig } from '../config.js';
+import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from '../errors.js';
+import type { Query } from '../http/client.js';
+import { Pager, paginate } from '../paging.js';
+import type { JsonSchema } from '../schemas.js';
+import { contextKey, type PartitionState, type StateStore } from '../state.js';
+import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark } from './cursor.js';
+import type { StreamStatus, SyncEvent } from './events.js';
+import { Limiter, mergeBounded } from './merge.js';
+import { withinContext, type Context, type Converted, type Stream } from './stream.js';
+
+/** One page to request: `stream` is the configured stream it serves; `signal` aborts it when the sync stops. */
+export interface PageRequest {
+  path: string;
+  query: Query;
+  stream: string;
+  endpoint: string;
+  signal: AbortSignal;
+  /** Why a response is not a page of this listing (then it is retried), or undefined. */
+  malformation: (body: unknown) => string | undefined;
+}
+
+export type Fetch = (request: PageRequest) => Promise<unknown>;
+
+/** A stream to sync, as the configured catalog says. */
+export interface SelectedStream {
+  name: string;
+  syncMode: 'full_refresh' | 'incremental';
+  /** Top-level properties the catalog deselected. */
+  excludedProperties: ReadonlySet<string>;
+}
+
+/** Stream schemas and record validators, by stream name. */
+export interface Schemas {
+  schema(stream: string): JsonSchema;
+  validator(stream: string): { (record: unknown): boolean; errors?: { instancePath: string; message?: string }[] | null };
+}
+
+export interface SyncOptions {
+  config: TapConfig;
+  /** Every stream the tap has, parents before their children. */
+  streams: readonly Stream[];
+  selection: readonly SelectedStream[];
+  state: StateStore;
+  fetch: Fetch;
+  schemas: Schemas;
+  /** Minimum time between two checkpoints while partitions complete. */
+  checkpointIntervalMs?: number;
+  now?: () => number;
+  /** Aborted on SIGTERM: no new request starts, and the run ends with a consistent state. */
+  signal?: AbortSignal;
+  /** Singer `--test`: at most this many records per stream, and reading stops once each has them. */
+  recordLimit?: number;
+}
+
+type RecordEvent = Extract<SyncEvent, { kind: 'record' }>;
+
+/**
+ * What sources hand to `deliver`: sync events, and marks where a checkpoint may be written. Whether
+ * one is, and which streams it covers, is decided in output order, where the records are counted.
+ */
+type EngineEvent = SyncEvent | { kind: 'checkpoint'; final?: string };
+
+export interface SyncSummary {
+  records: Map<string, number>;
+  failedStreams: Set<string>;
+  skippedPartitions: number;
+  /** Why the run stopped before its end, if it did. */
+  interruption?: InterruptedError;
+  /** Parent records with child streams to read, and those whose children are done: for a progress line. */
+  parentsListed: number;
+  parentsDone: number;
+}
+
+/** A page that brings nothing new, twice in a row, means the server is going round in circles. */
+const STALE_PAGES_LIMIT = 2;
+
+/** Keys read so far in one partition: a record is emitted once, and a listing that only repeats itself is stopped. */
+class PartitionReading {
+  private readonly keys = new Set<string>();
+  private stalePages = 0;
+
+  constructor(private readonly where: string) {}
+
+  isNew(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    return true;
+  }
+
+  pageRead(newRecords: number): void {
+    this.stalePages = newRecords > 0 ? 0 : this.stalePages + 1;
+    if (this.stalePages >= STALE_PAGES_LIMIT) {
+      throw new PagingError(`${this.where}: ${STALE_PAGES_LIMIT} pages in a row held only items already read; stopping to avoid reading the same items forever`);
+    }
+  }
+}
+
+/** One record of a page, with what the cursor made of it. */
+interface PageRecord {
+  converted: Converted;
+  emit: boolean;
+}
+
+/** One page of a partition, as far as it could be turned into records. */
+interface PageRead {
+  records: PageRecord[];
+  /** Warnings about the page's records, to go out with them. */
+  warnings: string[];
+  /** Why the rest of the page could not be read (a record that cannot be emitted exactly). */
+  failure?: Error;
+}
+
+/** How a partition's reading ended. */
+interface Ending {
+  /** Every page was read: the listing is whole (children no longer listed may be pruned). */
+  exhausted: boolean;
+  /** Reading stopped at the bookmark (newest first): nothing newer is left, but older records were not listed. */
+  reachedBookmark: boolean;
+}
+
+/** One partition to read. */
+interface Partition {
+  stream: Stream;
+  context: Context;
+  /** Names the partition in messages. */
+  where: string;
+  /** The parent record this partition hangs off. */
+  parent?: Converted;
+}
+
+export class SyncEngine {
+  readonly summary: SyncSummary = { records: new Map(), failedStreams: new Set(), skippedPartitions: 0, parentsListed: 0, parentsDone: 0 };
+  private readonly estimates = new Map<string, number>();
+  private readonly estimatesChanged = new Set<string>();
+  private lastEstimate = 0;
+  private readonly selected: Map<string, SelectedStream>;
+  /** Selected streams and every stream they hang off. */
+  private readonly needed: Set<Stream>;
+  private readonly running = new Set<string>();
+  private readonly invalidReported = new Set<string>();
+  private readonly futureReported = new Set<string>();
+  /** Streams whose bookmarks changed since their last STATE. */
+  private readonly dirty = new Set<string>();
+  /** Streams that have had at least one STATE. */
+  private readonly checkpointed = new Set<string>();
+  /** Streams with records written after their last STATE. */
+  private readonly recordsSinceState = new Set<string>();
+  private lastCheckpoint = 0;
+  /** Record bytes delivered since the last checkpoint: a state is written only when the data it covers outweighs it. */
+  private recordBytesSinceCheckpoint = 0;
+  private readonly now: () => number;
+  private readonly checkpointIntervalMs: number;
+  /** Aborts in-flight requests when the run must stop (a signal, or a rejected token). */
+  private readonly stop = new AbortController();
+  /** At most max_concurrency requests in flight, across organizations and streams. */
+  private readonly requests: Limiter;
+
+  constructor(private readonly options: SyncOptions) {
+    this.selected = new Map(options.selection.map((s) => [s.name, s]));
+    this.needed = new Set(options.streams.filter((stream) => this.selected.has(stream.name)).flatMap((stream) => ancestry(stream)));
+    this.now = options.now ?? Date.now;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 5000;
+    this.requests = new Limiter(options.config.maxConcurrency);
+    // Every request in flight and every waiting one listens for the stop: many, by design.
+    setMaxListeners(0, this.stop.signal);
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.interrupt(new InterruptedError(`the sync was interrupted (${String(signal.reason ?? 'aborted')}) before it finished; the next sync resumes from the last state`));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  /**
+   * Sets bookmarks that lie in the future back to now less the clock margin (what was read before
+   * them is unknown, so the engine errs towards reading again), and says so once per stream.
+   */
+  clampFutureBookmarks(): string[] {
+    const warnings: string[] = [];
+    const nowSeconds = Math.floor(this.now() / 1000);
+    for (const stream of this.options.streams) {
+      if (!this.isIncremental(stream) || !stream.cursor) continue;
+      const codec = codecFor(stream.cursor.type);
+      const limit = codec.fromUnixSeconds(nowSeconds + CLOCK_MARGIN_SECONDS);
+      const back = codec.fromUnixSeconds(nowSeconds - CLOCK_MARGIN_SECONDS);
+      if (limit === undefined || back === undefined) continue;
+      let furthest: number | undefined;
+      const count = this.options.state.mapBookmarks(stream.name, (value, where) => {
+        const position = codec.fromState(value, where);
+        if (position <= limit) return undefined;
+        furthest = Math.max(furthest ?? position, position);
+        return codec.toState(back);
+      });
+      if (count > 0) {
+        const when = furthest !== undefined && furthest / codec.perSecond < 8.64e12 ? new Date((furthest / codec.perSecond) * 1000).toISOString() : String(furthest);
+        warnings.push(`state: ${count} bookmark(s) of ${stream.name} are in the future (up to ${when}); read from ${CLOCK_MARGIN_SECONDS / 60} minutes ago instead`);
+      }
+    }
+    return warnings;
+  }
+
+  private interrupt(reason: InterruptedError): void {
+    this.summary.interruption ??= reason;
+    this.stop.abort(reason);
+  }
+
+  private get stopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  private childrenOf(stream: Stream): Stream[] {
+    return this.options.streams.filter((child) => child.parent === stream && this.needed.has(child));
+  }
+
+  /** The stream and its needed descendants that were selected: what a failure of its partition makes incomplete. */
+  private selectedWithin(stream: Stream): Stream[] {
+    const inside = (s: Stream): boolean => s === stream || (s.parent !== undefined && inside(s.parent));
+    return this.options.streams.filter((s) => this.selected.has(s.name) && this.needed.has(s) && inside(s));
+  }
+
+  /** The configured stream a request serves: a parent read only for its children reports as one of them. */
+  private reportedAs(stream: Stream): string {
+    return this.selectedWithin(stream)[0]?.name ?? stream.name;
+  }
+
+  private async fetch(partition: Partition, query: Query, malformation: (body: unknown) => string | undefined): Promise<unknown> {
+    const release = await this.requests.acquire(this.stop.signal);
+    try {
+      return await this.options.fetch({
+        path: partition.stream.request.path(partition.context),
+        query,
+        stream: this.reportedAs(partition.stream),
+        endpoint: partition.stream.request.endpoint,
+        signal: this.stop.signal,
+        malformation,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** Events in batches (a page of records at a time): one async hop per batch, not per record. */
+  async *run(): AsyncGenerator<SyncEvent[]> {
+    for await (const batch of this.runFamilies()) {
+      let resumed = false;
+      try {
+        yield batch;
+        resumed = true;
+      } finally {
+        // The consumer stopped early (stdout closed): abort requests before the close travels down.
+        if (!resumed && !this.stopped) this.stop.abort(new InterruptedError('the reader stopped'));
+      }
+    }
+  }
+
+  /** Stream families (a root stream with its descendants) and organizations run side by side; the request limiter bounds them all. */
+  private async *runFamilies(): AsyncGenerator<SyncEvent[]> {
+    for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
+    const families = this.options.streams.filter((stream) => !stream.parent && this.needed.has(stream)).map((root) => this.runFamily(root));
+    // Every batch leaves through deliver, in output order, whichever family it comes from.
+    for await (const batch of mergeBounded(families, families.length)) yield this.deliver(batch);
+  }
+
+  private async *runFamily(root: Stream): AsyncGenerator<EngineEvent[]> {
+    const family = this.selectedWithin(root);
+    if (this.stopped) return;
+    yield family.map((stream) => this.status(stream, 'STARTED'));
+    const organizations = this.options.config.organizations.map((organization) =>
+      this.readPartition({ stream: root, context: root.rootContext(organization), where: `${root.name} (organization ${organization})` }),
+    );
+    yield* mergeBounded(organizations, organizations.length);
+    yield [...this.estimateEvents(true), { kind: 'checkpoint' }];
+    for (const stream of family) {
+      const interruption = this.summary.interruption;
+      const ending: EngineEvent[] = [];
+      if (interruption && !this.summary.failedStreams.has(stream.name)) ending.push(this.failure(stream, stream.name, interruption));
+      ending.push({ kind: 'checkpoint', final: stream.name });
+      ending.push(this.status(stream, this.summary.failedStreams.has(stream.name) ? 'INCOMPLETE' : 'COMPLETE'));
+      yield ending;
+    }
+  }
+
+  /** The STARTED status of every selected stream, whose schema a Singer `--test=schema` run prints. */
+  schemaEvents(): SyncEvent[] {
+    return this.options.streams.filter((stream) => this.selected.has(stream.name)).map((stream) => this.status(stream, 'STARTED'));
+  }
+
+  private full(stream: string): boolean {
+    const limit = this.options.recordLimit;
+    return limit !== undefined && (this.summary.records.get(stream) ?? 0) >= limit;
+  }
+
+  private status(stream: Stream, status: StreamStatus): SyncEvent {
+    const schema = withoutProperties(this.options.schemas.schema(stream.name), this.selected.get(stream.name)?.excludedProperties);
+    const replicationKey = this.isIncremental(stream) ? stream.cursor?.field : undefined;
+    return { kind: 'status', stream: stream.name, status, schema, keyProperties: stream.keyProperties, ...(replicationKey ? { replicationKey } : {}) };
+  }
+
+  private isIncremental(stream: Stream): boolean {
+    return this.selected.get(stream.name)?.syncMode === 'incremental' && stream.cursor !== undefined;
+  }
+
+  private bookmark(partition: Partition): Bookmark | undefined {
+    const cursor = partition.stream.cursor;
+    if (!cursor || !this.isIncremental(partition.stream)) return undefined;
+    const codec = codecFor(cursor.type);
+    const saved = this.options.state.get(partition.stream.name, partition.context);
+    if (saved) {
+      return {
+        position: codec.fromState(saved.replication_key_value, `state of ${partition.where}`),
+        fromState: true,
+        unsettled: saved.unsettled === true,
+        nullCursorKeys: new Set((saved.null_cursor_keys ?? []).map((key) => JSON.stringify(key))),
+      };
+    }
+    const start = this.options.config.startDate === undefined ? undefined : codec.fromUnixSeconds(this.options.config.startDate);
+    return start === undefined ? undefined : { position: start, fromState: false, unsettled: false, nullCursorKeys: new Set() };
+  }
+
+  /** The record serialised inside its partition (with deselected properties left out): a record that cannot be written fails only there. */
+  private recordEvent(stream: Stream, record: Record<string, unknown>): RecordEvent {
+    const excluded = this.selected.get(stream.name)?.excludedProperties;
+    const kept = excluded && excluded.size > 0 ? Object.fromEntries(Object.entries(record).filter(([k]) => !excluded.has(k))) : record;
+    let json: string;
+    try {
+      json = JSON.stringify(kept);
+    } catch (error) {
+      const why = error instanceof RangeError ? 'it is nested too deeply or too large' : messageOf(error);
+      throw new RecordError(`a record cannot be written as JSON: ${why}`);
+    }
+    return { kind: 'record', stream: stream.name, record: kept, json };
+  }
+
+  /**
+   * Reads one partition: its pages, its records, and (for each record) the partitions of its child
+   * streams; then its bookmark. A failure ends this partition (and what hangs off it) only.
+   */
+  private async *readPartition(partition: Partition): AsyncGenerator<EngineEvent[]> {
+    const { stream } = partition;
+    const bookmark = this.bookmark(partition);
+    const policy = stream.cursor;
+    const parentField = policy?.unchangedWhenParent;
+    if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
+      this.summary.skippedPartitions++;
+      return;
+    }
+    const cursor = policy && this.isIncremental(stream) ? new PartitionCursor(policy, bookmark, this.now, this.now()) : undefined;
+    const children = this.childrenOf(stream);
+    const listed = new Map<Stream, Set<string>>(children.map((child) => [child, new Set<string>()]));
+    const ending: Ending = { exhausted: false, reachedBookmark: false };
+    try {
+      const pages = this.readPages(partition, cursor, bookmark, ending);
+      if (children.length === 0) {
+        yield* this.recordsOnly(partition, pages, cursor);
+      } else {
+        yield* mergeBounded(this.recordsWithChildren(partition, pages, children, listed), this.options.config.maxConcurrency);
+      }
+    } catch (error) {
+      yield* this.partitionFailed(partition, error);
+      return;
+    }
+    if (this.stopped) return;
+    if (ending.exhausted) yield* this.pruneUnlisted(partition, listed);
+    if ((ending.exhausted || ending.reachedBookmark) && cursor) this.saveBookmark(partition, cursor.completed());
+    yield [{ kind: 'checkpoint' }];
+  }
+
+  /** A partition whose stream has no child to read: page batches, and the bookmark after every page where the order allows. */
+  private async *recordsOnly(partition: Partition, pages: AsyncIterable<PageRead>, cursor: PartitionCursor | undefined): AsyncGenerator<EngineEvent[]> {
+    const emitting = this.selected.has(partition.stream.name);
+    for await (const page of pages) {
+      const batch: EngineEvent[] = page.warnings.map((message) => ({ kind: 'log', level: 'warn', message }));
+      if (emitting) for (const { converted, emit } of page.records) if (emit) batch.push(this.recordEvent(partition.stream, converted.record));
+      if (batch.length > 0) yield batch;
+      if (page.failure !== undefined) throw page.failure;
+      const moved = cursor?.pageBookmark();
+      if (moved) {
+        this.saveBookmark(partition, moved);
+        yield [{ kind: 'checkpoint' }];
+      }
+    }
+  }
+
+  /** One unit of work per record: the record itself, then its children's partitions. */
+  private async *recordsWithChildren(partition: Partition, pages: AsyncIterable<PageRead>, children: Stream[], listed: Map<Stream, Set<string>>): AsyncGenerator<AsyncIterable<EngineEvent[]>> {
+    const emitting = this.selected.has(partition.stream.name);
+    for await (const page of pages) {
+      if (page.warnings.length > 0) yield once(page.warnings.map((message): EngineEvent => ({ kind: 'log', level: 'warn', message })));
+      for (const { converted, emit } of page.records) {
+        if (this.stopped) return;
+        const own: EngineEvent[] = emitting && emit ? [this.recordEvent(partition.stream, converted.record)] : [];
+        const childContext = converted.childContext;
+        if (childContext) for (const child of children) listed.get(child)?.add(contextKey(childContext));
+        this.summary.parentsListed++;
+        yield this.withChildren(own, children, converted);
+      }
+      if (page.failure !== undefined) throw page.failure;
+    }
+  }
+
+  private async *withChildren(own: EngineEvent[], children: Stream[], parent: Converted): AsyncGenerator<EngineEvent[]> {
+    if (own.length > 0) yield own;
+    const context = parent.childContext;
+    if (context) {
+      const where = Object.values(context).join('/');
+      for (const child of children) yield* this.readPartition({ stream: child, context, where: `${child.name} (${where})`, parent });
+    }
+    this.summary.parentsDone++;
+  }
+
+  /** The pages of a partition turned into records with the cursor's verdicts; ends early at the bookmark. */
+  private async *readPages(partition: Partition, cursor: PartitionCursor | undefined, bookmark: Bookmark | undefined, ending: Ending): AsyncGenerator<PageRead> {
+    const { stream, context, where } = partition;
+    const request = stream.request;
+    const reading = new PartitionReading(where);
+    const style = request.paging(this.options.config);
+    const start = cursor?.startWire(this.options.config.startDate);
+    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) =>
+      this.fetch(partition, { ...request.query?.(context, this.options.config, start), ...query }, malformation);
+    let emitted = 0;
+    // A partition read from its start adds the server's total to the estimate; one read from a bookmark, what it emitted.
+    const onPage = (body: unknown, page: number) => {
+      const total = page === 1 && !bookmark ? new Pager(style, request.records, where).total(body) : undefined;
+      if (total !== undefined) this.estimate(stream.name, total);
+    };
+    for await (const items of paginate(fetchPage, request.records, style, where, onPage)) {
+      // Stopped mid-partition: its bookmark stays where it was.
+      if (this.stopped || this.full(stream.name)) return;
+      const page: PageRead = { records: [], warnings: [] };
+      let fresh = 0;
+      let stop = false;
+      try {
+        for (const item of items) {
+          const converted = stream.convert(item, context);
+          if (!reading.isNew(converted.key)) continue;
+          fresh++;
+          const verdict = cursor ? cursor.observe(converted) : 'emit';
+          if (verdict === 'invalid') throw new RecordError(`${stream.cursor?.field ?? 'cursor'} is ${JSON.stringify(cursor?.invalidValue) ?? 'not a value'}, not a ${stream.cursor?.type ?? 'cursor'} value`);
+          const future = this.futureWarning(partition, cursor);
+          if (future) page.warnings.push(future);
+          if (verdict === 'stop') {
+            stop = true;
+            break;
+          }
+          page.records.push({ converted, emit: verdict === 'emit' });
+        }
+      } catch (error) {
+        // The records before the one that failed are good: they go out before the failure.
+        page.failure = error instanceof Error ? error : new RecordError(messageOf(error));
+      }
+      emitted += page.records.filter((r) => r.emit).length;
+      yield page;
+      if (page.failure !== undefined) return;
+      if (stop) {
+        ending.reachedBookmark = true;
+        break;
+      }
+      reading.pageRead(fresh);
+    }
+    if (!ending.reachedBookmark && !this.stopped) ending.exhausted = true;
+    if (bookmark) this.estimate(stream.name, emitted);
+  }
+
+  /** The first cursor value in the future of a stream is logged: a millisecond time taken for seconds would pin the bookmark. */
+  private futureWarning(partition: Partition, cursor: PartitionCursor | undefined): string | undefined {
+    const value = cursor?.futureValue;
+    if (value === undefined || this.futureReported.has(partition.stream.name)) return undefined;
+    this.futureReported.add(partition.stream.name);
+    const field = partition.stream.cursor?.field ?? 'cursor';
+    return `${partition.where}: ${field} ${value} is in the future (not Unix seconds?); the record is emitted but the bookmark does not move to it; further values like it are not reported`;
+  }
+
+  private saveBookmark(partition: Partition, saved: ReturnType<PartitionCursor['completed']>): void {
+    const policy = partition.stream.cursor;
+    if (!saved || !policy) return;
+    const state: PartitionState = { context: partition.context, replication_key: policy.field, replication_key_value: codecFor(policy.type).toState(saved.position) };
+    if (saved.unsettled) state.unsettled = true;
+    if (saved.nullCursorKeys.length > 0) state.null_cursor_keys = saved.nullCursorKeys;
+    this.options.state.set(partition.stream.name, state);
+    this.dirty.add(partition.stream.name);
+  }
+
+  /** After a whole listing: a child partition whose parent record is no longer listed is gone, and so is its bookmark. */
+  private *pruneUnlisted(partition: Partition, listed: Map<Stream, Set<string>>): Generator<EngineEvent[]> {
+    for (const [child, keep] of listed) {
+      if (!this.isIncremental(child)) continue;
+      const dropped = this.options.state.prune(child.name, (context) => withinContext(context, partition.context) && !keep.has(contextKey(context)));
+      if (dropped === 0) continue;
+      this.dirty.add(child.name);
+      yield [{ kind: 'log', level: 'info', message: `${child.name} (${partition.where.replace(/^[^(]*\(|\)$/g, '')}): ${dropped} bookmark(s) of partitions no longer listed dropped from the state` }];
+    }
+  }
+
+  private *partitionFailed(partition: Partition, error: unknown): Generator<EngineEvent[]> {
+    if (this.stopped) return;
+    const status = error instanceof ApiError ? error.status : undefined;
+    const { statuses } = partition.stream;
+    if (status !== undefined && statuses.gone?.includes(status)) {
+      yield [{ kind: 'log', level: 'warn', message: `${partition.where}: not found any more (deleted since it was listed); skipped` }];
+      return;
+    }
+    if (status !== undefined && statuses.unavailable?.includes(status)) {
+      yield [{ kind: 'log', level: 'warn', message: `${partition.where}: not available (${status}), as on plans without this feature; skipped. ${messageOf(error)}` }];
+      return;
+    }
+    const scope = partition.where.slice(partition.stream.name.length);
+    yield this.selectedWithin(partition.stream).map((stream) => this.failure(stream, `${stream.name}${scope}`, error));
+  }
+
+  private estimate(stream: string, rows: number): void {
+    this.estimates.set(stream, (this.estimates.get(stream) ?? 0) + rows);
+    this.estimatesChanged.add(stream);
+  }
+
+  /** At most one estimate per stream every two seconds: enough for a progress bar. */
+  private estimateEvents(force = false): SyncEvent[] {
+    const now = this.now();
+    if (this.estimatesChanged.size === 0 || (!force && now - this.lastEstimate < 2000)) return [];
+    this.lastEstimate = now;
+    const events = [...this.estimatesChanged].filter((stream) => this.selected.has(stream)).map((stream): SyncEvent => ({ kind: 'estimate', stream, rows: this.estimates.get(stream) ?? 0 }));
+    this.estimatesChanged.clear();
+    return events;
+  }
+
+  private failure(stream: Stream, where: string, error: unknown): SyncEvent {
+    this.summary.failedStreams.add(stream.name);
+    // A rejected token fails every request that follows: stop instead of failing each one.
+    if (error instanceof ApiError && error.status === 401 && !this.stopped) {
+      this.interrupt(new InterruptedError(`stopped: the access token was rejected (401), so every later request would fail too: ${messageOf(error)}`, 'config_error'));
+    }
+    const message = messageOf(error);
+    // Paging errors already name the partition they come from.
+    return { kind: 'error', stream: stream.name, error, message: message.startsWith(`${where}: `) ? message : `${where}: ${message}` };
+  }
+
+  /** The single exit of every batch: statuses, validation and checkpoints happen here, in output order. */
+  private deliver(batch: EngineEvent[]): SyncEvent[] {
+    const out: SyncEvent[] = [];
+    for (const event of batch) {
+      if (event.kind === 'checkpoint') {
+        out.push(...(event.final ? this.finalState(event.final) : this.checkpoint()));
+        continue;
+      }
+      if (event.kind !== 'record') {
+        out.push(event);
+        continue;
+      }
+      if (this.full(event.stream)) continue;
+      if (!this.running.has(event.stream)) {
+        this.running.add(event.stream);
+        const stream = this.options.streams.find((s) => s.name === event.stream);
+        if (stream) out.push(this.status(stream, 'RUNNING'));
+      }
+      this.summary.records.set(event.stream, (this.summary.records.get(event.stream) ?? 0) + 1);
+      this.recordsSinceState.add(event.stream);
+      this.recordBytesSinceCheckpoint += event.json.length;
+      const validate = this.options.schemas.validator(event.stream);
+      if (!validate(event.record) && !this.invalidReported.has(event.stream)) {
+        this.invalidReported.add(event.stream);
+        const problem = (validate.errors ?? []).map((e) => `${e.instancePath || '(record)'} ${e.message ?? ''}`).join('; ');
+        out.push({ kind: 'log', level: 'warn', message: `${event.stream}: a record does not match the stream's schema (${problem}); emitted as is, further mismatches not reported` });
+      }
+      out.push(event);
+    }
+    out.push(...this.estimateEvents(), ...this.checkpoint());
+    return out;
+  }
+
+  private stateEvent(stream: string): SyncEvent {
+    this.checkpointed.add(stream);
+    this.recordsSinceState.delete(stream);
+    this.dirty.delete(stream);
+    return { kind: 'state', stream, state: this.options.state };
+  }
+
+  /**
+   * A checkpoint of the streams whose bookmarks moved, at most every checkpoint interval, and only
+   * once the records written since the last one outweigh the state itself: every state holds every
+   * bookmark, so on many partitions a state after each would make the output quadratic.
+   */
+  private checkpoint(): SyncEvent[] {
+    if (this.dirty.size === 0) return [];
+    const now = this.now();
+    if (now - this.lastCheckpoint < this.checkpointIntervalMs) return [];
+    if (this.recordBytesSinceCheckpoint < this.options.state.approximateBytes()) return [];
+    this.lastCheckpoint = now;
+    this.recordBytesSinceCheckpoint = 0;
+    return [...this.dirty].filter((stream) => this.selected.has(stream)).map((stream) => this.stateEvent(stream));
+  }
+
+  /** Every stream ends with a state after its last record, but not the same state twice in a row. */
+  private finalState(stream: string): SyncEvent[] {
+    if (!this.dirty.has(stream) && this.checkpointed.has(stream) && !this.recordsSinceState.has(stream)) return [];
+    return [this.stateEvent(stream)];
+  }
+}
+
+async function* once<T>(item: T): AsyncGenerator<T> {
+  yield await Promise.resolve(item);
+}
+
+/** A stream and every stream it hangs off. */
+function ancestry(stream: Stream): Stream[] {
+  return stream.parent ? [...ancestry(stream.parent), stream] : [stream];
+}
+
+function withoutProperties(schema: JsonSchema, excluded: ReadonlySet<string> | undefined): JsonSchema {
+  if (!excluded || excluded.size === 0) return schema;
+  const keep = ([name]: [string, unknown]) => !excluded.has(name);
+  return {
+    ...schema,
+    properties: Object.fromEntries(Object.entries(schema.properties ?? {}).filter(keep)),
+    ...(schema.required ? { required: schema.required.filter((name) => !excluded.has(name)) } : {}),
+  };
+}

@@ -1,0 +1,307 @@
+// The engine in-process, with a fake fetch and streams of its own (no build, no HTTP): it must read
+// any stream the definitions describe (children at any depth, server-side start, per-page
+// bookmarks, status handling) without knowing any of them.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { TapConfig } from '../src/config.js';
+import { SyncEngine, type PageRequest, type SelectedStream } from '../src/core/engine.js';
+import type { SyncEvent } from '../src/core/events.js';
+import { defineStream, type Context, type Stream } from '../src/core/stream.js';
+import { ApiError } from '../src/errors.js';
+import { StateStore } from '../src/state.js';
+import { STREAM_NAMES } from '../src/streams/index.js';
+import { REPO_ROOT } from './support/cli.js';
+
+interface Thing extends Record<string, unknown> {
+  org: string;
+  id: string;
+  updated: number | null;
+  last_seq: number | null;
+}
+interface Event extends Record<string, unknown> {
+  org: string;
+  thing: string;
+  seq: number;
+  done: boolean;
+}
+interface Note extends Record<string, unknown> {
+  org: string;
+  thing: string;
+  seq: number;
+  n: number;
+}
+interface Entry extends Record<string, unknown> {
+  org: string;
+  id: number;
+  at: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const number = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+const field = (item: unknown, name: string): unknown => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[name] : undefined);
+
+const things = defineStream({
+  name: 'things',
+  keyProperties: ['org', 'id'],
+  rootContext: (organization) => ({ org: organization }),
+  request: { endpoint: '/orgs/{org}/things', path: (c) => `/orgs/${c.org}/things`, paging: () => ({ kind: 'cursor', tokenField: 'next', tokenParam: 'after' }), records: 'items' },
+  cursor: { field: 'updated', type: 'unix-seconds', order: 'unsorted' },
+  childContext: (thing) => ({ org: thing.org, thing: thing.id }),
+  toRecord: (item: unknown, c: Context): Thing => ({ org: c.org ?? '', id: text(field(item, 'id')), updated: number(field(item, 'updated')), last_seq: number(field(item, 'lastSeq')) }),
+});
+
+const events = defineStream({
+  name: 'events',
+  keyProperties: ['org', 'thing', 'seq'],
+  parent: things,
+  request: { endpoint: '/orgs/{org}/things/{thing}/events', path: (c) => `/orgs/${c.org}/things/${c.thing}/events`, paging: () => ({ kind: 'page-number', pageSize: 2 }), records: 'events' },
+  cursor: { field: 'seq', type: 'sequence', order: 'newest-first', unchangedWhenParent: 'last_seq', isSettled: (event) => event.done },
+  childContext: (event) => ({ org: event.org, thing: event.thing, seq: String(event.seq) }),
+  statuses: { gone: [404] },
+  toRecord: (item: unknown, c: Context): Event => ({ org: c.org ?? '', thing: c.thing ?? '', seq: number(field(item, 'seq')) ?? -1, done: field(item, 'done') !== false }),
+});
+
+const notes = defineStream({
+  name: 'notes',
+  keyProperties: ['org', 'thing', 'seq', 'n'],
+  parent: events,
+  request: { endpoint: '/notes', path: (c) => `/orgs/${c.org}/things/${c.thing}/events/${c.seq}/notes`, paging: () => ({ kind: 'cursor' }), records: 'notes' },
+  toRecord: (item: unknown, c: Context): Note => ({ org: c.org ?? '', thing: c.thing ?? '', seq: Number(c.seq), n: number(field(item, 'n')) ?? -1 }),
+});
+
+const log = defineStream({
+  name: 'log',
+  keyProperties: ['org', 'id'],
+  rootContext: (organization) => ({ org: organization }),
+  request: {
+    endpoint: '/orgs/{org}/log',
+    path: (c) => `/orgs/${c.org}/log`,
+    // The server filters by time: reading starts at the bookmark (less the look-back).
+    query: (_c, _config, start) => (start === undefined ? {} : { since: start }),
+    paging: () => ({ kind: 'cursor', tokenField: 'next', tokenParam: 'after' }),
+    records: 'entries',
+  },
+  cursor: { field: 'at', type: 'rfc3339', order: 'oldest-first', lookbackSeconds: 60 },
+  statuses: { unavailable: [403] },
+  toRecord: (item: unknown, c: Context): Entry => ({ org: c.org ?? '', id: number(field(item, 'id')) ?? -1, at: text(field(item, 'at')) }),
+});
+
+const STREAMS: readonly Stream[] = [things, events, notes, log];
+
+/** A fake API: things with events with notes, and a time-ordered log, per organization. */
+class FakeApi {
+  readonly requests: PageRequest[] = [];
+  /** Answers that fail: path → error. */
+  readonly failures = new Map<string, ApiError>();
+  readonly things = new Map<string, { id: string; updated?: number; lastSeq?: number; events: { seq: number; done?: boolean }[] }[]>();
+  readonly logs = new Map<string, { id: number; at: string }[]>();
+
+  constructor(organizations: string[]) {
+    for (const org of organizations) {
+      this.things.set(org, [
+        { id: 'a', updated: 1000, lastSeq: 3, events: [{ seq: 1 }, { seq: 2 }, { seq: 3 }] },
+        { id: 'b', updated: 2000, lastSeq: 1, events: [{ seq: 1 }] },
+        { id: 'c', events: [] },
+      ]);
+      this.logs.set(
+        org,
+        Array.from({ length: 5 }, (_, i) => ({ id: i + 1, at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString() })),
+      );
+    }
+  }
+
+  readonly fetch = (request: PageRequest): Promise<unknown> => {
+    this.requests.push(request);
+    const failure = this.failures.get(request.path);
+    if (failure) return Promise.reject(failure);
+    const [, , org = '', kind, thingId, sub, seq] = request.path.split('/');
+    const offset = Number(request.query.after ?? 0);
+    const page = <T>(items: T[], size: number, key: string) => ({ [key]: items.slice(offset, offset + size), ...(offset + size < items.length ? { next: String(offset + size) } : {}) });
+    if (kind === 'log') {
+      const since = typeof request.query.since === 'string' ? Date.parse(request.query.since) : 0;
+      return Promise.resolve(page((this.logs.get(org) ?? []).filter((e) => Date.parse(e.at) >= since), 2, 'entries'));
+    }
+    const list = this.things.get(org) ?? [];
+    if (!thingId) return Promise.resolve(page(list, 2, 'items'));
+    const thing = list.find((t) => t.id === thingId);
+    if (!thing) return Promise.reject(new ApiError({ message: `404 ${request.path}`, status: 404, failureType: 'config_error' }));
+    if (sub === 'events' && seq === undefined) {
+      const newestFirst = [...thing.events].sort((x, y) => y.seq - x.seq);
+      const number = Number(request.query.page ?? 1);
+      return Promise.resolve({ events: newestFirst.slice((number - 1) * 2, number * 2), total: newestFirst.length });
+    }
+    return Promise.resolve({ notes: [{ n: 1 }, { n: 2 }] });
+  };
+
+  paths(): string[] {
+    return this.requests.map((r) => {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(r.query)) if (value !== undefined) query.set(key, String(value));
+      const text = query.toString();
+      return text === '' ? r.path : `${r.path}?${text}`;
+    });
+  }
+}
+
+const config: TapConfig = {
+  token: 't',
+  organizations: ['o1', 'o2'],
+  startDate: undefined,
+  baseUrl: 'http://127.0.0.1:1',
+  pageSize: 2,
+  maxConcurrency: 3,
+  requestTimeoutMs: 1000,
+  maxAttempts: 1,
+  checkpointIntervalMs: 0,
+  maxResponseBytes: 2 ** 20,
+};
+
+const schemas = { schema: () => ({ type: 'object' }), validator: Object.assign(() => true, { errors: null }) };
+
+function select(...names: [string, SelectedStream['syncMode']][]): SelectedStream[] {
+  return names.map(([name, syncMode]) => ({ name, syncMode, excludedProperties: new Set<string>() }));
+}
+
+async function run(api: FakeApi, selection: SelectedStream[], state: StateStore, options: { signal?: AbortSignal; onEvent?: (event: SyncEvent) => void; now?: () => number } = {}) {
+  const engine = new SyncEngine({ config, streams: STREAMS, selection, state, fetch: api.fetch, schemas: { schema: schemas.schema, validator: () => schemas.validator }, checkpointIntervalMs: 0, ...options });
+  const out: SyncEvent[] = [];
+  for await (const batch of engine.run()) {
+    for (const event of batch) {
+      out.push(event);
+      options.onEvent?.(event);
+    }
+  }
+  return { events: out, engine };
+}
+
+const records = (out: SyncEvent[], stream: string) => out.filter((e): e is Extract<SyncEvent, { kind: 'record' }> => e.kind === 'record' && e.stream === stream).map((e) => e.record);
+const statuses = (out: SyncEvent[]) => out.filter((e): e is Extract<SyncEvent, { kind: 'status' }> => e.kind === 'status' && (e.status === 'COMPLETE' || e.status === 'INCOMPLETE')).map((e) => `${e.stream}:${e.status}`).sort();
+const known = new Set(STREAMS.map((s) => s.name));
+const ALL = select(['things', 'incremental'], ['events', 'incremental'], ['notes', 'full_refresh'], ['log', 'incremental']);
+
+void describe('the engine, in-process with a fake API', () => {
+  void it('reads children and grandchildren under every record, and every record arrives once', async () => {
+    const api = new FakeApi(['o1', 'o2']);
+    const { events: out } = await run(api, ALL, new StateStore(known));
+    assert.equal(records(out, 'things').length, 6);
+    assert.equal(records(out, 'events').length, 8);
+    assert.equal(records(out, 'notes').length, 16, 'two notes under each of the 8 events');
+    assert.equal(records(out, 'log').length, 10);
+    assert.deepEqual(statuses(out), ['events:COMPLETE', 'log:COMPLETE', 'notes:COMPLETE', 'things:COMPLETE']);
+  });
+
+  void it('a second run with nothing changed asks only for the root listings: the parents prove their children unchanged', async () => {
+    const api = new FakeApi(['o1', 'o2']);
+    const state = new StateStore(known);
+    await run(api, ALL, state);
+    api.requests.length = 0;
+    const { events: out } = await run(api, ALL, state);
+    assert.deepEqual(
+      [...new Set(api.requests.map((r) => r.path.split('/').slice(3, 4).join('/')))].sort(),
+      ['log', 'things'],
+    );
+    assert.equal(records(out, 'events').length, 0);
+    // Inclusive bookmarks: the newest log entry of each organization comes again (the look-back brings the minute before it too).
+    assert.ok(records(out, 'log').length <= 4);
+  });
+
+  void it('a child that was empty is not asked again while its parent shows nothing new', async () => {
+    const api = new FakeApi(['o1']);
+    const state = new StateStore(known);
+    await run(api, select(['things', 'incremental'], ['events', 'incremental']), state);
+    assert.equal(state.get('events', { org: 'o1', thing: 'c' })?.replication_key_value, 0);
+    api.requests.length = 0;
+    await run(api, select(['things', 'incremental'], ['events', 'incremental']), state);
+    assert.ok(!api.requests.some((r) => r.path.includes('/things/c/')));
+  });
+
+  void it('the server-side start is the bookmark less the look-back, in the cursor form (RFC 3339)', async () => {
+    const api = new FakeApi(['o1']);
+    const state = new StateStore(known);
+    await run(api, select(['log', 'incremental']), state);
+    assert.equal(state.get('log', { org: 'o1' })?.replication_key_value, '2024-01-01T00:04:00.000Z');
+    api.requests.length = 0;
+    await run(api, select(['log', 'incremental']), state);
+    assert.deepEqual(api.paths().filter((path) => path.startsWith('/orgs/o1/')), ['/orgs/o1/log?since=2024-01-01T00%3A03%3A00.000Z']);
+  });
+
+  void it('an oldest-first stream moves its bookmark after every page, so an interrupted read resumes where it stopped', async () => {
+    const api = new FakeApi(['o1']);
+    const state = new StateStore(known);
+    const stop = new AbortController();
+    let seen = 0;
+    await run(api, select(['log', 'incremental']), state, {
+      signal: stop.signal,
+      onEvent: (event) => {
+        if (event.kind === 'record' && ++seen === 3) stop.abort('test');
+      },
+    });
+    // Pages of two: the first two pages (four entries) were read whole before the stop.
+    const saved = state.get('log', { org: 'o1' })?.replication_key_value;
+    assert.ok(saved === '2024-01-01T00:01:00.000Z' || saved === '2024-01-01T00:03:00.000Z', String(saved));
+    api.requests.length = 0;
+    const { events: out } = await run(api, select(['log', 'incremental']), state);
+    assert.equal(api.requests[0]?.query.since, new Date(Date.parse(String(saved)) - 60_000).toISOString());
+    assert.ok(records(out, 'log').some((r) => r.id === 5), 'the rest arrives');
+  });
+
+  void it('statuses: gone is a warning, unavailable is a warning, anything else fails that partition only', async () => {
+    const api = new FakeApi(['o1', 'o2']);
+    api.failures.set('/orgs/o1/things/a/events', new ApiError({ message: 'gone', status: 404, failureType: 'config_error' }));
+    api.failures.set('/orgs/o2/log', new ApiError({ message: 'plan', status: 403, failureType: 'config_error' }));
+    api.failures.set('/orgs/o2/things/b/events', new ApiError({ message: 'GET /x failed: 400 bad', status: 400, failureType: 'system_error' }));
+    const { events: out } = await run(api, ALL, new StateStore(known));
+    const logs = out.filter((e) => e.kind === 'log').map((e) => (e.kind === 'log' ? e.message : ''));
+    assert.ok(logs.some((m) => m === 'events (o1/a): not found any more (deleted since it was listed); skipped'));
+    assert.ok(logs.some((m) => m.startsWith('log (organization o2): not available (403)')));
+    const errors = out.filter((e) => e.kind === 'error').map((e) => (e.kind === 'error' ? e.message : ''));
+    // The failed events partition makes its notes incomplete too: they hang off it.
+    assert.deepEqual(errors.sort(), ['events (o2/b): GET /x failed: 400 bad', 'notes (o2/b): GET /x failed: 400 bad']);
+    assert.deepEqual(statuses(out), ['events:INCOMPLETE', 'log:COMPLETE', 'notes:INCOMPLETE', 'things:COMPLETE']);
+    assert.equal(records(out, 'events').filter((r) => r.org === 'o2' && r.thing === 'a').length, 3, 'the other partitions are read');
+  });
+
+  void it('a record whose key is not exact fails its partition; the records before it are emitted', async () => {
+    const api = new FakeApi(['o1']);
+    const thing = api.things.get('o1')?.[0];
+    assert.ok(thing);
+    thing.events = [{ seq: 3 }, { seq: 2 }, { seq: Number.NaN }];
+    thing.lastSeq = 3;
+    const { events: out } = await run(api, select(['things', 'incremental'], ['events', 'incremental']), new StateStore(known));
+    const errors = out.filter((e) => e.kind === 'error').map((e) => (e.kind === 'error' ? e.message : ''));
+    assert.deepEqual(errors, ["events (o1/a): key property 'seq' is null; a record is never emitted with an invented key"]);
+    assert.deepEqual(
+      records(out, 'events').filter((r) => r.thing === 'a').map((r) => r.seq),
+      [3, 2],
+    );
+  });
+
+  void it('bookmarks in the future are set back, once per stream, in the cursor form', () => {
+    const state = StateStore.parse(
+      {
+        bookmarks: {
+          log: { partitions: [{ context: { org: 'o1' }, replication_key: 'at', replication_key_value: '2999-01-01T00:00:00Z' }] },
+          events: { partitions: [{ context: { org: 'o1', thing: 'a' }, replication_key: 'seq', replication_key_value: 10 ** 12 }] },
+        },
+      },
+      known,
+    );
+    const engine = new SyncEngine({ config, streams: STREAMS, selection: ALL, state, fetch: () => Promise.resolve({}), schemas: { schema: schemas.schema, validator: () => schemas.validator }, now: () => Date.UTC(2026, 0, 1) });
+    const warnings = engine.clampFutureBookmarks();
+    assert.deepEqual(warnings, ['state: 1 bookmark(s) of log are in the future (up to 2999-01-01T00:00:00.000Z); read from 5 minutes ago instead']);
+    assert.equal(state.get('log', { org: 'o1' })?.replication_key_value, new Date(Date.UTC(2026, 0, 1) - 300_000).toISOString());
+    assert.equal(state.get('events', { org: 'o1', thing: 'a' })?.replication_key_value, 10 ** 12, 'a sequence number has no future');
+  });
+
+  void it("the engine's source names no stream of the tap and no API field", () => {
+    const dir = join(REPO_ROOT, 'src/core');
+    const words = [...STREAM_NAMES, 'org_name', 'project_name', 'stack_name', 'last_update', 'start_time', 'stack', 'pulumi', '/api/'];
+    const found = readdirSync(dir).flatMap((file) => {
+      const source = readFileSync(join(dir, file), 'utf8').toLowerCase();
+      return words.filter((word) => source.includes(word.toLowerCase())).map((word) => `${file}: ${word}`);
+    });
+    assert.deepEqual(found, []);
+  });
+});
