@@ -19,6 +19,7 @@ export interface TapConfig {
   maxAttempts: number;
   checkpointIntervalMs: number;
   maxResponseBytes: number;
+  retryBaseMs: number;
 }
 
 const validateConfig = createAjv().compile(connectionSpecification);
@@ -152,6 +153,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     max_attempts?: number;
     checkpoint_interval_seconds?: number;
     max_response_mb?: number;
+    retry_base_seconds?: number;
   };
   const startDate = c.start_date === undefined ? undefined : Date.parse(c.start_date);
   if (c.start_date !== undefined && (startDate === undefined || Number.isNaN(startDate) || !isCalendarDate(c.start_date))) {
@@ -169,6 +171,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     maxAttempts: c.max_attempts ?? p.max_attempts.default,
     checkpointIntervalMs: (c.checkpoint_interval_seconds ?? p.checkpoint_interval_seconds.default) * 1000,
     maxResponseBytes: (c.max_response_mb ?? p.max_response_mb.default) * 2 ** 20,
+    retryBaseMs: (c.retry_base_seconds ?? p.retry_base_seconds.default) * 1000,
   };
 }
 

@@ -99,6 +99,16 @@ export const connectionSpecification = {
       maximum: 1024,
       order: 9,
     },
+    retry_base_seconds: {
+      type: 'number',
+      title: 'First retry wait (seconds)',
+      description:
+        'How long the first retry of a failed request waits; each further attempt waits twice as long (with jitter), at most 30 s. A Retry-After from the server takes precedence.',
+      default: 1,
+      minimum: 0,
+      maximum: 30,
+      order: 10,
+    },
     max_attempts: {
       type: 'integer',
       title: 'Attempts per request',

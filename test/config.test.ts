@@ -59,6 +59,7 @@ void describe('parseConfig', () => {
       maxAttempts: 5,
       checkpointIntervalMs: 5000,
       maxResponseBytes: 64 * 2 ** 20,
+      retryBaseMs: 1000,
     });
   });
 
@@ -75,6 +76,7 @@ void describe('parseConfig', () => {
         max_attempts: 2,
         checkpoint_interval_seconds: 0.5,
         max_response_mb: 8,
+        retry_base_seconds: 0.25,
         unknown_extra: 'ignored',
       },
       {},
@@ -90,6 +92,7 @@ void describe('parseConfig', () => {
       maxAttempts: 2,
       checkpointIntervalMs: 500,
       maxResponseBytes: 8 * 2 ** 20,
+      retryBaseMs: 250,
     });
   });
 

@@ -156,6 +156,7 @@ const config: TapConfig = {
   maxAttempts: 1,
   checkpointIntervalMs: 0,
   maxResponseBytes: 2 ** 20,
+  retryBaseMs: 1,
 };
 
 const schemas = { schema: () => ({ type: 'object' }), validator: Object.assign(() => true, { errors: null }) };

@@ -42,6 +42,7 @@ void describe('generated files', () => {
       'request_timeout_seconds',
       'checkpoint_interval_seconds',
       'max_response_mb',
+      'retry_base_seconds',
       'max_attempts',
     ]);
   });

@@ -22,6 +22,7 @@ const config: TapConfig = {
   maxAttempts: 5,
   checkpointIntervalMs: 5000,
   maxResponseBytes: 64 * 2 ** 20,
+  retryBaseMs: 1000,
 };
 
 const schemas = new SchemaRegistry();

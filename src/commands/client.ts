@@ -4,7 +4,6 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
 import type { Runtime } from '../runtime.js';
 
 export function createClient(rt: Runtime, config: TapConfig): PulumiClient {
-  const retryBase = Number(rt.env.TAP_PULUMI_CLOUD_RETRY_BASE_MS);
   return new PulumiClient({
     baseUrl: config.baseUrl,
     token: config.token,
@@ -15,7 +14,6 @@ export function createClient(rt: Runtime, config: TapConfig): PulumiClient {
     userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION} (node ${process.versions.node})`,
     logger: rt.logger,
     redact: (text) => rt.redactor.redact(text),
-    // Tests shorten backoff through the environment; users have no reason to.
-    ...(Number.isFinite(retryBase) && retryBase >= 0 ? { retryBaseMs: retryBase } : {}),
+    retryBaseMs: config.retryBaseMs,
   });
 }

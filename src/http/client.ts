@@ -22,7 +22,7 @@ export interface HttpClientOptions {
   /** Masks secrets in text taken from a response, before it is shortened into a message. */
   redact: (text: string) => string;
   /** First backoff delay; doubles per attempt. */
-  retryBaseMs?: number;
+  retryBaseMs: number;
 }
 
 export type Query = Record<string, string | number | undefined>;
@@ -100,7 +100,7 @@ export class PulumiClient {
     const base = new URL(options.baseUrl);
     this.origin = new URL(base.origin);
     this.basePath = base.pathname.replace(/\/+$/, '');
-    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.retryBaseMs = options.retryBaseMs;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.agent = base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.headers = {

@@ -1,5 +1,6 @@
 // Runs the built CLI as a user runs it (a child process), with files in a temporary folder.
 import type { ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,15 +34,23 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** A clean environment (no token from this shell), short retry backoff, and the test's own variables. */
+/** A clean environment (no token from this shell) and the test's own variables. */
 function childEnv(options: RunOptions): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TAP_PULUMI_CLOUD_RETRY_BASE_MS: '5' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   return env;
 }
 
+/** Retries wait milliseconds, not seconds, in tests: a config file of its own, given after the test's (later files win). */
+const FAST_RETRIES = join(mkdtempSync(join(tmpdir(), 'tap-pulumi-cloud-retries-')), 'fast-retries.json');
+writeFileSync(FAST_RETRIES, JSON.stringify({ retry_base_seconds: 0.005 }));
+
+function withFastRetries(args: readonly string[]): readonly string[] {
+  return args.includes('--config') ? [...args, '--config', FAST_RETRIES] : args;
+}
+
 export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
-  const { exited } = startCliProcess(args, { env: childEnv(options), keepStdout: true, timeoutMs: options.timeoutMs ?? 60_000 });
+  const { exited } = startCliProcess(withFastRetries(args), { env: childEnv(options), keepStdout: true, timeoutMs: options.timeoutMs ?? 60_000 });
   const { code, stdout, stderr } = await exited;
   return scan({ code, stdout, stderr });
 }
@@ -79,7 +88,7 @@ export function startCli(args: readonly string[], options: RunOptions = {}): Run
     wake = undefined;
     resolve?.();
   };
-  const { child, exited } = startCliProcess(args, {
+  const { child, exited } = startCliProcess(withFastRetries(args), {
     env: childEnv(options),
     keepStdout: true,
     onStdoutLine: (line) => {
