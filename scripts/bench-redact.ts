@@ -1,7 +1,7 @@
 // Micro-benchmark of Redactor.redact on the hot path: `npx tsx scripts/bench-redact.ts`.
 // Prints µs per 64 KiB batch of RECORD lines (the LineSink batch size) with one and two secrets,
 // for batches without any secret (the usual case) and with one echoed token.
-import { Redactor } from '../src/redact.js';
+import { Redactor } from '../src/io/redact.js';
 
 const BATCH_CHARS = 64 * 1024;
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';

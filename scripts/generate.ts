@@ -4,9 +4,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import { configuredAirbyteCatalog } from '../src/catalog.js';
-import { SchemaRegistry } from '../src/schemas.js';
-import { connectorSpecification } from '../src/spec.js';
+import { configuredAirbyteCatalog } from '../src/protocol/catalog.js';
+import { SchemaRegistry } from '../src/streams/schemas.js';
+import { connectorSpecification } from '../src/config/spec.js';
 import { STREAM_NAMES } from '../src/streams/index.js';
 
 const root = new URL('../', import.meta.url);

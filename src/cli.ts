@@ -4,15 +4,15 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
-import { aboutCommand } from './commands/about.js';
-import { checkCommand } from './commands/check.js';
-import { discoverCommand } from './commands/discover.js';
-import { readCommand } from './commands/read.js';
-import { specCommand } from './commands/spec.js';
+import { aboutCommand } from './cli/about.js';
+import { checkCommand } from './cli/check.js';
+import { discoverCommand } from './cli/discover.js';
+import { readCommand } from './cli/read.js';
+import { specCommand } from './cli/spec.js';
 import { messageOf, OutputClosedError, TapError } from './errors.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
-import { createRuntime, type Io, type Protocol, type Runtime } from './runtime.js';
-import { airbyteErrorTrace } from './writers/airbyte.js';
+import { createRuntime, type Io, type Protocol, type Runtime } from './cli/runtime.js';
+import { airbyteErrorTrace } from './protocol/airbyte-writer.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

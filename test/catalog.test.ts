@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { airbyteCatalog, configuredAirbyteCatalog, parseCatalog, selectAll, singerCatalog, type SelectedStream } from '../src/catalog.js';
+import { airbyteCatalog, configuredAirbyteCatalog, parseCatalog, selectAll, singerCatalog, type SelectedStream } from '../src/protocol/catalog.js';
 import { ConfigError } from '../src/errors.js';
-import { SchemaRegistry } from '../src/schemas.js';
+import { SchemaRegistry } from '../src/streams/schemas.js';
 
 const schemas = new SchemaRegistry();
 const ORDER = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TapConfig } from '../src/config.js';
+import type { TapConfig } from '../src/config/config.js';
 import { SyncEngine, type PageRequest, type SelectedStream } from '../src/core/engine.js';
 import type { SyncEvent } from '../src/core/events.js';
 import { defineStream, type Context, type Stream } from '../src/core/stream.js';
 import { ApiError } from '../src/errors.js';
-import { StateStore } from '../src/state.js';
+import { StateStore } from '../src/core/state.js';
 import { STREAM_NAMES } from '../src/streams/index.js';
 import { REPO_ROOT } from './support/cli.js';
 

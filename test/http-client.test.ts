@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ApiError } from '../src/errors.js';
-import { pathWithDataSegments, PulumiClient, queryString } from '../src/http/client.js';
-import { TransportError, transportGet } from '../src/http/transport.js';
-import type { Logger } from '../src/logger.js';
+import { pathWithDataSegments, PulumiClient, queryString } from '../src/io/http/client.js';
+import { TransportError, transportGet } from '../src/io/http/transport.js';
+import type { Logger } from '../src/io/logger.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

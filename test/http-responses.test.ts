@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { describeErrorBody, retryAfterMs, shorten } from '../src/http/responses.js';
+import { describeErrorBody, retryAfterMs, shorten } from '../src/io/http/responses.js';
 
 void describe('shorten', () => {
   void it('collapses whitespace and trims', () => {

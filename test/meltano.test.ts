@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { PulumiEmulator } from '../emulator/server.js';
-import { connectionSpecification } from '../src/spec.js';
+import { connectionSpecification } from '../src/config/spec.js';
 import { REPO_ROOT, runCli, tempDir, writeJson } from './support/cli.js';
 import { expectedCounts } from './support/expect.js';
 import { checkSingerOutput, lastState, parseLines, recordsByStream } from './support/protocol.js';

@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { OutputClosedError } from '../src/errors.js';
-import { LineSink } from '../src/output.js';
-import { Redactor } from '../src/redact.js';
+import { LineSink } from '../src/io/output.js';
+import { Redactor } from '../src/io/redact.js';
 
 /** Keeps each chunk "in the OS" until handOver(): writableLength stays above 0 meanwhile. */
 class SlowWritable extends Writable {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { PagingError } from '../src/errors.js';
-import type { Query } from '../src/http/client.js';
-import { Pager, paginate, WHOLE_BODY, type PagingStyle } from '../src/paging.js';
+import type { Query } from '../src/io/http/client.js';
+import { Pager, paginate, WHOLE_BODY, type PagingStyle } from '../src/core/paging.js';
 
 /** A fetchPage that answers with the given bodies in order and records every query it is sent. */
 function firstPageQuery(style: PagingStyle): Query {

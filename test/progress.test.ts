@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { PulumiEmulator } from '../emulator/server.js';
-import { formatProgress, ProgressLine } from '../src/progress.js';
+import { formatProgress, ProgressLine } from '../src/io/progress.js';
 import { CLI, tempDir, writeJson } from './support/cli.js';
 
 function terminal(): { stream: Writable; written: string[] } {

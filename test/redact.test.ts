@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { Redactor } from '../src/redact.js';
+import { Redactor } from '../src/io/redact.js';
 
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';
 const MASK = '****';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { ConfigError } from '../src/errors.js';
 import { codecFor } from '../src/core/cursor.js';
-import { contextKey, StateStore } from '../src/state.js';
+import { contextKey, StateStore } from '../src/core/state.js';
 
 const KNOWN = new Set(['stacks', 'stack_updates', 'organization_members', 'organization_teams']);
 

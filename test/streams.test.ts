@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { TapConfig } from '../src/config.js';
+import type { TapConfig } from '../src/config/config.js';
 import { RecordError } from '../src/errors.js';
-import { SchemaRegistry, type JsonSchema } from '../src/schemas.js';
+import { SchemaRegistry, type JsonSchema } from '../src/streams/schemas.js';
 import { parentShowsNothingNew, type Bookmark } from '../src/core/cursor.js';
 import { streamByName, STREAMS, type StreamName } from '../src/streams/index.js';
 import { organizationMembers } from '../src/streams/organization-members.js';

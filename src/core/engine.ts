@@ -4,12 +4,12 @@
 // definitions. Events come out in an order that is safe to write as is: a checkpoint never covers a
 // record that has not been yielded before it.
 import { setMaxListeners } from 'node:events';
-import type { TapConfig } from '../config.js';
+import type { TapConfig } from '../config/config.js';
 import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from '../errors.js';
-import type { Query } from '../http/client.js';
-import { Pager, paginate } from '../paging.js';
-import type { JsonSchema } from '../schemas.js';
-import { contextKey, type PartitionState, type StateStore } from '../state.js';
+import type { Query } from '../io/http/client.js';
+import { Pager, paginate } from './paging.js';
+import type { JsonSchema } from '../streams/schemas.js';
+import { contextKey, type PartitionState, type StateStore } from './state.js';
 import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark } from './cursor.js';
 import type { StreamStatus, SyncEvent } from './events.js';
 import { Limiter, mergeBounded } from './merge.js';

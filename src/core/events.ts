@@ -1,7 +1,7 @@
 // What the sync engine produces, independent of protocol; the Airbyte and Singer writers turn these into lines.
-import type { LogLevel } from '../logger.js';
-import type { JsonSchema } from '../schemas.js';
-import type { StateStore } from '../state.js';
+import type { LogLevel } from '../io/logger.js';
+import type { JsonSchema } from '../streams/schemas.js';
+import type { StateStore } from './state.js';
 import type { AnyRecord } from './stream.js';
 
 export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';

@@ -4,10 +4,10 @@
 // context it gives its children, and its cursor policy. `defineStream` type-checks a definition
 // against its record type and hands the engine a stream that knows no record type: every fact the
 // engine needs about a record is taken while the record is built.
-import type { TapConfig } from '../config.js';
+import type { TapConfig } from '../config/config.js';
 import { RecordError } from '../errors.js';
-import type { Query } from '../http/client.js';
-import type { PagingStyle } from '../paging.js';
+import type { Query } from '../io/http/client.js';
+import type { PagingStyle } from './paging.js';
 import type { CursorPolicy } from './cursor.js';
 
 /** Identifies one partition of a stream: its organization, and the keys of the records it hangs off. */

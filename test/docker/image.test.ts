@@ -9,7 +9,7 @@ import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { PulumiEmulator } from '../../emulator/server.js';
-import { DOCUMENTATION_URL } from '../../src/spec.js';
+import { DOCUMENTATION_URL } from '../../src/config/spec.js';
 import { REPO_ROOT, tempDir, writeJson, type CliResult } from '../support/cli.js';
 import { assertValidAndUnique, counts, expectedCounts } from '../support/expect.js';
 import { checkAirbyteOutput, parseLines, recordsByStream } from '../support/protocol.js';

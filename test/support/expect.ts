@@ -1,7 +1,7 @@
 // Expectations computed from the emulator's own model, and record checks shared by the CLI tests.
 import assert from 'node:assert/strict';
 import type { PulumiEmulator } from '../../emulator/server.js';
-import { SchemaRegistry } from '../../src/schemas.js';
+import { SchemaRegistry } from '../../src/streams/schemas.js';
 import type { StreamName } from '../../src/streams/index.js';
 import { streamByName } from '../../src/streams/index.js';
 

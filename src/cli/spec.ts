@@ -1,5 +1,5 @@
-import type { Runtime } from '../runtime.js';
-import { connectorSpecification } from '../spec.js';
+import type { Runtime } from './runtime.js';
+import { connectorSpecification } from '../config/spec.js';
 
 export async function specCommand(rt: Runtime): Promise<number> {
   await rt.out.write(JSON.stringify({ type: 'SPEC', spec: connectorSpecification }));

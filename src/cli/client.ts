@@ -1,7 +1,7 @@
-import type { TapConfig } from '../config.js';
-import { PulumiClient } from '../http/client.js';
+import type { TapConfig } from '../config/config.js';
+import { PulumiClient } from '../io/http/client.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from './runtime.js';
 
 export function createClient(rt: Runtime, config: TapConfig): PulumiClient {
   return new PulumiClient({

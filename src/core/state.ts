@@ -1,10 +1,10 @@
-// One state model, two envelopes. Per stream, a list of partitions (an organization, or a stack),
+// One state model, two envelopes. Per stream, a list of partitions (an organization, or a record of a parent stream),
 // each with its bookmark. Singer state carries them the way the Meltano SDK writes partitioned state
 // (`partitions` with `context` and `replication_key_value`); Airbyte state the way Airbyte's CDK
 // writes per-partition state (`states` with `partition` and `cursor`, plus one global `state` value
 // that tools can read at one path). Either shape is accepted on input in either protocol.
-import type { Context, KeyValue } from './core/stream.js';
-import { ConfigError } from './errors.js';
+import type { Context, KeyValue } from './stream.js';
+import { ConfigError } from '../errors.js';
 
 export type { KeyValue };
 
@@ -18,7 +18,7 @@ export interface PartitionState {
   /** Records at the bookmark could still change (an update was running): read them again. */
   unsettled?: true;
   /**
-   * Records of this partition without a cursor value (never-updated stacks) already emitted, by their
+   * Records of this partition without a cursor value (say, never updated yet) already emitted, by their
    * key values outside the context: each is emitted once, not on every run.
    */
   null_cursor_keys?: KeyValue[][];
@@ -291,7 +291,7 @@ export class StateStore {
 
   /**
    * A global value with no partitions (a hand-written or migrated state) stands for every partition.
-   * Beside partitions it is only a summary: a new partition (a new stack) must not inherit it, or
+   * Beside partitions it is only a summary: a new partition (a new parent record) must not inherit it, or
    * its older history would be skipped.
    */
   private addCdkGlobal(stream: string, global: unknown, where: string): void {

@@ -1,7 +1,7 @@
-import { airbyteCatalog, singerCatalog } from '../catalog.js';
-import { loadConfig } from '../config.js';
-import type { Runtime } from '../runtime.js';
-import { SchemaRegistry } from '../schemas.js';
+import { airbyteCatalog, singerCatalog } from '../protocol/catalog.js';
+import { loadConfig } from '../config/config.js';
+import type { Runtime } from './runtime.js';
+import { SchemaRegistry } from '../streams/schemas.js';
 
 /** The schemas are static: discover validates the config but makes no request. */
 export async function discoverCommand(rt: Runtime, configPaths: readonly string[]): Promise<number> {

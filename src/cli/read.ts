@@ -1,15 +1,15 @@
 // `read` (Airbyte) and the Singer sync: config, catalog and state in, messages out.
-import { parseCatalog, selectAll, type SelectedStream } from '../catalog.js';
-import { loadConfig, readJsonFile } from '../config.js';
+import { parseCatalog, selectAll, type SelectedStream } from '../protocol/catalog.js';
+import { loadConfig, readJsonFile } from '../config/config.js';
 import { SyncEngine } from '../core/engine.js';
-import type { Runtime } from '../runtime.js';
-import { SchemaRegistry } from '../schemas.js';
-import { StateStore } from '../state.js';
-import { AirbyteWriter } from '../writers/airbyte.js';
-import { SingerWriter } from '../writers/singer.js';
-import { StderrLogger } from '../logger.js';
-import { SingerMetrics } from '../metrics.js';
-import { ProgressLine } from '../progress.js';
+import type { Runtime } from './runtime.js';
+import { SchemaRegistry } from '../streams/schemas.js';
+import { StateStore } from '../core/state.js';
+import { AirbyteWriter } from '../protocol/airbyte-writer.js';
+import { SingerWriter } from '../protocol/singer-writer.js';
+import { StderrLogger } from '../io/logger.js';
+import { SingerMetrics } from '../io/metrics.js';
+import { ProgressLine } from '../io/progress.js';
 import { ConfigError } from '../errors.js';
 import { STREAM_NAMES, STREAMS } from '../streams/index.js';
 import { createClient } from './client.js';

@@ -1,7 +1,7 @@
 // Loads, merges and validates the tap's config before any request is made.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { ConfigError, messageOf } from './errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import { connectionSpecification, DEFAULT_BASE_URL } from './spec.js';
 import { createAjv, describeAjvErrors } from './validation.js';
 

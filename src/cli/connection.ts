@@ -1,8 +1,8 @@
 // Can this token read these organizations? Asked by `check`, and by a sync before it starts, so a
 // wrong token, organization or host is one line that says what to fix, not a failure per endpoint.
-import type { TapConfig } from '../config.js';
+import type { TapConfig } from '../config/config.js';
 import { ApiError, TapError } from '../errors.js';
-import type { AttemptNotice, PulumiClient } from '../http/client.js';
+import type { AttemptNotice, PulumiClient } from '../io/http/client.js';
 
 interface UserResponse {
   githubLogin?: string;

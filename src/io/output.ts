@@ -2,7 +2,7 @@
 // per line costs a system call each on a pipe), respects backpressure, and turns a closed reader
 // (EPIPE) into a typed error instead of a crash.
 import type { Writable } from 'node:stream';
-import { OutputClosedError } from './errors.js';
+import { OutputClosedError } from '../errors.js';
 import type { Redactor } from './redact.js';
 
 /** Characters gathered before a write; the event loop going idle also flushes. */

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { ApiError, type FailureType } from '../errors.js';
+import { ApiError, type FailureType } from '../../errors.js';
 import type { Logger } from '../logger.js';
 import { describeErrorBody, retryAfterMs, shorten } from './responses.js';
 import { TransportError, transportGet, type TransportResponse } from './transport.js';

@@ -1,6 +1,6 @@
 import { PACKAGE_DESCRIPTION, PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
-import type { Runtime } from '../runtime.js';
-import { connectionSpecification } from '../spec.js';
+import type { Runtime } from './runtime.js';
+import { connectionSpecification } from '../config/spec.js';
 import { STREAMS } from '../streams/index.js';
 
 export const CAPABILITIES = ['catalog', 'properties', 'discover', 'state', 'about', 'test'];

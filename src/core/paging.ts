@@ -1,10 +1,10 @@
-// Paging over the Pulumi API, as data: a style names its parameters and fields, and a Pager decides
+// Paging over an HTTP API, as data: a style names its parameters and fields, and a Pager decides
 // each next request from the page just read. A page ends the listing only when the server says so
 // (an empty page, the count reaching its total, no continuation token); a page that is not shaped
 // like one is malformed, never an end; and a listing that cannot end (tokens or totals that never
 // settle) is stopped with an error instead of read forever.
-import { PagingError } from './errors.js';
-import type { Query } from './http/client.js';
+import { PagingError } from '../errors.js';
+import type { Query } from '../io/http/client.js';
 
 /** Where a continuation token is read (`tokenField`) and sent back (`tokenParam`); any style follows one when a response offers it. */
 interface TokenNames {

@@ -1,10 +1,10 @@
 // Turns engine events into Singer messages: SCHEMA before a stream's first RECORD, STATE after the
 // data it covers, diagnostics on stderr.
 import type { SyncEvent } from '../core/events.js';
-import type { Logger } from '../logger.js';
-import type { LineSink } from '../output.js';
-import type { SingerMessage } from '../protocol/singer.js';
-import type { StateStore } from '../state.js';
+import type { Logger } from '../io/logger.js';
+import type { LineSink } from '../io/output.js';
+import type { SingerMessage } from './singer.js';
+import type { StateStore } from '../core/state.js';
 
 export class SingerWriter {
   private lastState: string | undefined;

@@ -1,10 +1,10 @@
 // Discovery output for both protocols, and the configured catalog (Airbyte or Singer) read back
 // into one protocol-neutral selection.
-import { ConfigError } from './errors.js';
-import type { JsonSchema, SchemaRegistry } from './schemas.js';
-import { streamByName, STREAMS } from './streams/index.js';
-import type { Stream } from './core/stream.js';
-import type { RegisteredStream, StreamName } from './streams/index.js';
+import { ConfigError } from '../errors.js';
+import type { JsonSchema, SchemaRegistry } from '../streams/schemas.js';
+import { streamByName, STREAMS } from '../streams/index.js';
+import type { Stream } from '../core/stream.js';
+import type { RegisteredStream, StreamName } from '../streams/index.js';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 

@@ -1,9 +1,9 @@
 // Turns engine events into Airbyte messages, one JSON line each.
 import type { SyncEvent } from '../core/events.js';
 import { failureTypeOf, messageOf, type FailureType } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { LineSink } from '../output.js';
-import type { AirbyteMessage, StreamDescriptor } from '../protocol/airbyte.js';
+import type { Logger } from '../io/logger.js';
+import type { LineSink } from '../io/output.js';
+import type { AirbyteMessage, StreamDescriptor } from './airbyte.js';
 
 export function airbyteErrorTrace(message: string, error: unknown, options: { stream?: string; failureType?: FailureType; debug: boolean; now?: number }): AirbyteMessage {
   const descriptor: StreamDescriptor | undefined = options.stream ? { name: options.stream } : undefined;

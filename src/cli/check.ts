@@ -1,7 +1,7 @@
 // `check`: can this token read these organizations? Always answers with a CONNECTION_STATUS.
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/config.js';
 import { messageOf, TapError } from '../errors.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from './runtime.js';
 import { createClient } from './client.js';
 import { verifyAccess } from './connection.js';
 

@@ -1,8 +1,8 @@
 // The stream schemas from schemas/*.json, and validators for records.
 import type { ValidateFunction } from 'ajv';
-import { readPackageJson } from './package-info.js';
+import { readPackageJson } from '../package-info.js';
 
-import { createAjv } from './validation.js';
+import { createAjv } from '../config/validation.js';
 
 export interface JsonSchema {
   type?: string | string[];
