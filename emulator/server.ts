@@ -19,13 +19,12 @@ import { dispatch, errorBody, type BeforeRouteHook, type EmulatorResponse, type 
 
 export { DEFAULT_TOKEN, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
 export type { EmulatedMember, EmulatedUserInfo, MemberRole } from './resources/members.js';
-export { ROUTES } from './resources/index.js';
 export type { EmulatedStack } from './resources/stacks.js';
 export type { EmulatedTeam } from './resources/teams.js';
 export type { EmulatedConfigValue, EmulatedGithubCommitInfo, EmulatedPolicyPack, EmulatedUpdate, EmulatedUpdateInfo, UpdateResult } from './resources/update-history.js';
 export { UPDATES_DEFAULT_PAGE_SIZE } from './resources/updates.js';
 export type { EmulatedUser } from './resources/user.js';
-export { route, HttpError, type BeforeRouteHook, type EmulatorResponse, type HandlerContext, type Params, type Query, type RequestContext, type Route } from './routing.js';
+export type { BeforeRouteHook, EmulatorResponse, RequestContext } from './routing.js';
 
 const gzipAsync = promisify(gzip);
 
