@@ -36,7 +36,7 @@ export function isOrganizationProbe(ctx: RequestContext): boolean {
 
 /**
  * The 1-based page a stack listing request asks for: the emulator's continuation token is base64url
- * JSON holding the offset as `o` (see encodeToken in server.ts), and `maxResults` is the page size.
+ * JSON holding the offset as `o` (see encodeToken in paging.ts), and `maxResults` is the page size.
  */
 export function stackListingPage(ctx: RequestContext): number {
   const token = ctx.query['continuationToken'];

@@ -1,199 +1,38 @@
 // A local, deterministic emulator of the Pulumi Cloud REST API over real HTTP on loopback.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
-import {
-  EmulatorModel,
-  type EmulatedMember,
-  type EmulatedStack,
-  type EmulatedTeam,
-  type EmulatedUpdate,
-  type OrgModel,
-  type UpdateResult,
-} from './data.js';
+import { EmulatorModel } from './data.js';
+import { resolveOptions, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
+import { membersData, type EmulatedMember } from './resources/members.js';
+import { ORG_DATA, ROUTES } from './resources/index.js';
+import { addStack, requireStack, stacksData, type EmulatedStack } from './resources/stacks.js';
+import { teamsData, type EmulatedTeam } from './resources/teams.js';
+import { updatesNewestFirst, type EmulatedUpdate, type UpdateResult } from './resources/update-history.js';
+import { addUpdate, finishUpdate } from './resources/updates.js';
+import { dispatch, errorBody, type BeforeRouteHook, type EmulatorResponse, type RequestContext, type Route } from './routing.js';
 
-export type {
-  EmulatedConfigValue,
-  EmulatedGithubCommitInfo,
-  EmulatedMember,
-  EmulatedPolicyPack,
-  EmulatedStack,
-  EmulatedTeam,
-  EmulatedUpdate,
-  EmulatedUpdateInfo,
-  EmulatedUser,
-  EmulatedUserInfo,
-  MemberRole,
-  UpdateResult,
-} from './data.js';
+export { DEFAULT_TOKEN, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
+export type { EmulatedMember, EmulatedUserInfo, MemberRole } from './resources/members.js';
+export type { EmulatedStack } from './resources/stacks.js';
+export type { EmulatedTeam } from './resources/teams.js';
+export type { EmulatedConfigValue, EmulatedGithubCommitInfo, EmulatedPolicyPack, EmulatedUpdate, EmulatedUpdateInfo, UpdateResult } from './resources/update-history.js';
+export { UPDATES_DEFAULT_PAGE_SIZE } from './resources/updates.js';
+export type { EmulatedUser } from './resources/user.js';
+export type { BeforeRouteHook, EmulatorResponse, RequestContext } from './routing.js';
 
 const gzipAsync = promisify(gzip);
-
-export const DEFAULT_TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';
-/** Page size of the updates endpoint when `page` is given without `pageSize`. */
-export const UPDATES_DEFAULT_PAGE_SIZE = 10;
-
-export interface EmulatorOptions {
-  /** Accepted token. */
-  token?: string;
-  /** Org names, or a count → 'org-1'..'org-N'. */
-  orgs?: string[] | number;
-  stacksPerOrg?: number;
-  /** Maximum updates per stack; stacks get varying counts from 0 up to this. */
-  updatesPerStack?: number;
-  membersPerOrg?: number;
-  teamsPerOrg?: number;
-  seed?: number;
-  /** Delay added before every response. */
-  latencyMs?: number;
-  /** These orgs answer 403 on /teams (a plan without teams). */
-  orgsWithoutTeams?: string[];
-  /** Share of stacks whose newest update is still running, default 0.1 (one per org always is). */
-  runningShare?: number;
-  stacksDefaultPageSize?: number;
-  stacksMaxPageSize?: number;
-  updatesMaxPageSize?: number;
-  membersPageSize?: number;
-  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
-  port?: number;
-  /** Runs before authentication and routing for every request; see BeforeRouteHook. */
-  beforeRoute?: BeforeRouteHook;
-  /** Keep only the newest requests in `requests` (a long-running standalone emulator); default: all. */
-  requestLogLimit?: number;
-}
-
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'orgs' | 'beforeRoute' | 'requestLogLimit'>> & { orgs: string[]; requestLogLimit: number | undefined };
 
 export interface RequestLogEntry {
   method: string;
   path: string;
   query: Record<string, string>;
   status: number;
-}
-
-export interface RequestContext {
-  readonly method: string;
-  /** URL-decoded path. */
-  readonly path: string;
-  /** URL-decoded path segments after the leading '/'. */
-  readonly segments: readonly string[];
-  readonly query: Readonly<Record<string, string>>;
-  readonly headers: IncomingHttpHeaders;
-  readonly requestId: string;
-  /** 1-based sequence number of this request since the server started. */
-  readonly sequence: number;
-}
-
-export interface EmulatorResponse {
-  status: number;
-  /** Serialised as JSON. */
-  body?: unknown;
-  /** Sent as is instead of `body` (e.g. a proxy's HTML error page). */
-  rawBody?: string | Buffer;
-  /** `rawBody` is already gzip-compressed: sent as is with `Content-Encoding: gzip`, whatever the client accepts. */
-  contentEncoding?: 'gzip';
-  headers?: Record<string, string>;
-  /** Waits this long before answering (a slow server). */
-  delayMs?: number;
-  /** Breaks the connection: `reset` before any byte, `truncate` halfway through the body. */
-  fault?: 'reset' | 'truncate';
-}
-
-/**
- * The single place for fault injection: it sees every request before authentication and routing
- * and can answer by itself, call `next()` for the normal answer, or alter that answer.
- */
-export type BeforeRouteHook = (
-  ctx: RequestContext,
-  next: () => Promise<EmulatorResponse>,
-) => EmulatorResponse | Promise<EmulatorResponse>;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function errorBody(status: number, message: string): EmulatorResponse {
-  return { status, body: { code: status, message } };
-}
-
-function orgNotFound(org: string): HttpError {
-  return new HttpError(404, `Not Found: Organization '${org}' not found`);
-}
-
-function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
-  const count = (name: string, value: number | undefined, fallback: number, min = 0): number => {
-    const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${String(value)}`);
-    return v;
-  };
-  const orgsOption = options.orgs ?? 2;
-  const orgs =
-    typeof orgsOption === 'number'
-      ? Array.from({ length: count('orgs', orgsOption, 2) }, (_, i) => `org-${i + 1}`)
-      : [...orgsOption];
-  if (orgs.some((o) => o === '') || new Set(orgs).size !== orgs.length) throw new RangeError('org names must be unique and non-empty');
-  return {
-    token: options.token ?? DEFAULT_TOKEN,
-    orgs,
-    stacksPerOrg: count('stacksPerOrg', options.stacksPerOrg, 12),
-    updatesPerStack: count('updatesPerStack', options.updatesPerStack, 15),
-    membersPerOrg: count('membersPerOrg', options.membersPerOrg, 7),
-    teamsPerOrg: count('teamsPerOrg', options.teamsPerOrg, 3),
-    seed: count('seed', options.seed, 1),
-    latencyMs: count('latencyMs', options.latencyMs, 0),
-    orgsWithoutTeams: [...(options.orgsWithoutTeams ?? [])],
-    runningShare: options.runningShare ?? 0.1,
-    stacksDefaultPageSize: count('stacksDefaultPageSize', options.stacksDefaultPageSize, 50, 1),
-    stacksMaxPageSize: count('stacksMaxPageSize', options.stacksMaxPageSize, 500, 1),
-    updatesMaxPageSize: count('updatesMaxPageSize', options.updatesMaxPageSize, 100, 1),
-    membersPageSize: count('membersPageSize', options.membersPageSize, 5, 1),
-    port: count('port', options.port, 0),
-    requestLogLimit: options.requestLogLimit === undefined ? undefined : count('requestLogLimit', options.requestLogLimit, 0, 1),
-  };
-}
-
-// Continuation tokens: base64url JSON of the offset plus what the listing was scoped to, so a
-// token from one listing is refused by another.
-interface TokenPayload {
-  k: string;
-  s: string;
-  o: number;
-}
-
-function encodeToken(payload: TokenPayload): string {
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string | undefined, kind: string, scope: string, total: number): number {
-  if (token === undefined || token === '') return 0;
-  const invalid = new HttpError(400, 'Invalid continuation token');
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid;
-  const p = parsed as Partial<TokenPayload>;
-  if (p.k !== kind || p.s !== scope || typeof p.o !== 'number' || !Number.isInteger(p.o) || p.o < 0 || p.o > total) throw invalid;
-  return p.o;
-}
-
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new HttpError(400, `Invalid '${name}' value.`);
-  return Number(value);
 }
 
 function acceptsGzip(header: string | undefined): boolean {
@@ -223,27 +62,20 @@ export class PulumiEmulator {
 
   private readonly server: Server;
   private readonly model: EmulatorModel;
+  private readonly routes: readonly Route[];
   private readonly shutdown = new AbortController();
   private sequence = 0;
   private listeningUrl = '';
   private closing: Promise<void> | undefined;
 
-  private constructor(options: ResolvedEmulatorOptions, beforeRoute: BeforeRouteHook | undefined) {
+  private constructor(options: ResolvedEmulatorOptions, beforeRoute: BeforeRouteHook | undefined, routes: readonly Route[]) {
     this.options = options;
     this.token = options.token;
     this.beforeRoute = beforeRoute;
+    this.routes = routes;
     // Every in-flight latency delay listens on this signal; thousands may be pending at once.
     setMaxListeners(0, this.shutdown.signal);
-    this.model = new EmulatorModel({
-      orgs: options.orgs,
-      stacksPerOrg: options.stacksPerOrg,
-      updatesPerStack: options.updatesPerStack,
-      membersPerOrg: options.membersPerOrg,
-      teamsPerOrg: options.teamsPerOrg,
-      seed: options.seed,
-      orgsWithoutTeams: options.orgsWithoutTeams,
-      runningShare: options.runningShare,
-    });
+    this.model = new EmulatorModel(options, ORG_DATA);
     this.server = createServer((req, res) => void this.handle(req, res));
     // Clients keep connections alive between pages; outlive their idle timeouts to avoid reset races.
     this.server.keepAliveTimeout = 60_000;
@@ -252,7 +84,7 @@ export class PulumiEmulator {
 
   /** Builds the model and listens on 127.0.0.1. */
   static async start(options: EmulatorOptions = {}): Promise<PulumiEmulator> {
-    const emulator = new PulumiEmulator(resolveOptions(options), options.beforeRoute);
+    const emulator = new PulumiEmulator(resolveOptions(options), options.beforeRoute, options.routes ?? ROUTES);
     await emulator.listen();
     return emulator;
   }
@@ -294,22 +126,20 @@ export class PulumiEmulator {
   }
 
   stacks(org: string): EmulatedStack[] {
-    return this.requireOrg(org).stacks.map((s) => structuredClone(s.summary));
+    return this.model.requireOrg(org).get(stacksData).list.map((s) => structuredClone(s.summary));
   }
 
   updates(org: string, project: string, stack: string): EmulatedUpdate[] {
-    const o = this.requireOrg(org);
-    const s = this.model.stack(org, project, stack);
-    if (!s) throw new RangeError(`unknown stack ${org}/${project}/${stack}`);
-    return this.model.updatesNewestFirst(o, s, 0, s.updateCount).map((u) => structuredClone(u));
+    const found = requireStack(this.model, org, project, stack);
+    return updatesNewestFirst(found.org, found.stack, 0, found.stack.updateCount).map((u) => structuredClone(u));
   }
 
   members(org: string): EmulatedMember[] {
-    return structuredClone(this.requireOrg(org).members);
+    return structuredClone(this.model.requireOrg(org).get(membersData));
   }
 
   teams(org: string): EmulatedTeam[] {
-    return structuredClone(this.requireOrg(org).teams);
+    return structuredClone(this.model.requireOrg(org).get(teamsData).teams);
   }
 
   // ----- mutations -----
@@ -320,24 +150,18 @@ export class PulumiEmulator {
     stack: string,
     opts?: { result?: UpdateResult; kind?: string; startTime?: number },
   ): EmulatedUpdate {
-    return this.model.addUpdate(org, project, stack, opts);
+    return addUpdate(this.model, org, project, stack, opts);
   }
 
   finishUpdate(org: string, project: string, stack: string, version: number, result?: 'succeeded' | 'failed'): void {
-    this.model.finishUpdate(org, project, stack, version, result);
+    finishUpdate(this.model, org, project, stack, version, result);
   }
 
   addStack(org: string, project: string, stack: string): EmulatedStack {
-    return this.model.addStack(org, project, stack);
+    return addStack(this.model, org, project, stack);
   }
 
   // ----- request handling -----
-
-  private requireOrg(name: string): OrgModel {
-    const org = this.model.org(name);
-    if (!org) throw new RangeError(`unknown organization '${name}'`);
-    return org;
-  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume(); // no endpoint reads a body; drain it so keep-alive works
@@ -418,107 +242,11 @@ export class PulumiEmulator {
     res.end(body);
   }
 
-  /** Authentication, then routing. */
+  /** Authentication, then the route table. */
   private respond(ctx: RequestContext): EmulatorResponse {
     const auth = ctx.headers.authorization;
     const match = auth === undefined ? null : /^token (.+)$/i.exec(auth.trim());
     if (!match || match[1] !== this.token) return errorBody(401, 'Unauthorized: No credentials provided or are invalid.');
-    try {
-      return this.route(ctx);
-    } catch (err) {
-      if (err instanceof HttpError) return errorBody(err.status, err.message);
-      throw err;
-    }
-  }
-
-  private route(ctx: RequestContext): EmulatorResponse {
-    const s = ctx.segments;
-    const notFound = errorBody(404, `Not Found: ${ctx.path}`);
-    if (ctx.method !== 'GET' || s[0] !== 'api') return notFound;
-    if (s.length === 2 && s[1] === 'user') return { status: 200, body: this.model.user() };
-    if (s.length === 3 && s[1] === 'user' && s[2] === 'stacks') return this.listStacks(ctx.query);
-    if (s.length === 6 && s[1] === 'stacks' && s[5] === 'updates') {
-      return this.listUpdates(s[2] ?? '', s[3] ?? '', s[4] ?? '', ctx.query);
-    }
-    if (s.length === 4 && s[1] === 'orgs' && s[3] === 'members') return this.listMembers(s[2] ?? '', ctx.query);
-    if (s.length === 4 && s[1] === 'orgs' && s[3] === 'teams') return this.listTeams(s[2] ?? '');
-    return notFound;
-  }
-
-  private orgOrThrow(name: string): OrgModel {
-    const org = this.model.org(name);
-    if (!org) throw orgNotFound(name);
-    return org;
-  }
-
-  private listStacks(query: Record<string, string>): EmulatorResponse {
-    const orgName = query['organization'] || undefined;
-    const project = query['project'] || undefined;
-    const orgs = orgName === undefined ? this.model.orgNames().map((n) => this.orgOrThrow(n)) : [this.orgOrThrow(orgName)];
-    const requested = positiveInt(query['maxResults'], 'maxResults') ?? this.options.stacksDefaultPageSize;
-    const limit = Math.min(requested, this.options.stacksMaxPageSize);
-    const lists = orgs.map((o) => (project === undefined ? o.stacks : o.stacks.filter((st) => st.summary.projectName === project)));
-    const total = lists.reduce((n, l) => n + l.length, 0);
-    const scope = JSON.stringify([orgName ?? null, project ?? null]);
-    const offset = decodeToken(query['continuationToken'], 'stacks', scope, total);
-
-    const page: EmulatedStack[] = [];
-    let skip = offset;
-    for (const list of lists) {
-      if (skip >= list.length) {
-        skip -= list.length;
-        continue;
-      }
-      for (let i = skip; i < list.length && page.length < limit; i++) {
-        const stack = list[i];
-        if (stack) page.push(stack.summary);
-      }
-      skip = 0;
-      if (page.length >= limit) break;
-    }
-    const end = offset + page.length;
-    const body: { stacks: EmulatedStack[]; continuationToken?: string } = { stacks: page };
-    if (end < total) body.continuationToken = encodeToken({ k: 'stacks', s: scope, o: end });
-    return { status: 200, body };
-  }
-
-  private listUpdates(orgName: string, project: string, stackName: string, query: Record<string, string>): EmulatorResponse {
-    const org = this.orgOrThrow(orgName);
-    const stack = this.model.stack(orgName, project, stackName);
-    if (!stack) throw new HttpError(404, `Not Found: Stack '${orgName}/${project}/${stackName}' not found`);
-    const total = stack.updateCount;
-    if (query['output-type'] !== 'service') {
-      const updates = this.model.updatesNewestFirst(org, stack, 0, total).map((u) => u.info);
-      return { status: 200, body: { updates } };
-    }
-    const page = positiveInt(query['page'], 'page');
-    const requestedSize = positiveInt(query['pageSize'], 'pageSize');
-    if (page === undefined && requestedSize === undefined) {
-      // As the service: no paging parameters means the whole history.
-      return { status: 200, body: { updates: this.model.updatesNewestFirst(org, stack, 0, total), itemsPerPage: total, total } };
-    }
-    const pageSize = Math.min(requestedSize ?? UPDATES_DEFAULT_PAGE_SIZE, this.options.updatesMaxPageSize);
-    const offset = ((page ?? 1) - 1) * pageSize;
-    const updates = offset >= total ? [] : this.model.updatesNewestFirst(org, stack, offset, pageSize);
-    return { status: 200, body: { updates, itemsPerPage: pageSize, total } };
-  }
-
-  private listMembers(orgName: string, query: Record<string, string>): EmulatorResponse {
-    const org = this.orgOrThrow(orgName);
-    const type = query['type'];
-    if (type !== undefined && type !== 'backend' && type !== 'frontend') throw new HttpError(400, "Invalid 'type' value.");
-    const total = org.members.length;
-    const offset = decodeToken(query['continuationToken'], 'members', orgName, total);
-    const members = org.members.slice(offset, offset + this.options.membersPageSize);
-    const end = offset + members.length;
-    const body: { members: EmulatedMember[]; continuationToken?: string } = { members };
-    if (end < total) body.continuationToken = encodeToken({ k: 'members', s: orgName, o: end });
-    return { status: 200, body };
-  }
-
-  private listTeams(orgName: string): EmulatorResponse {
-    const org = this.orgOrThrow(orgName);
-    if (!org.teamsAvailable) throw new HttpError(403, 'Forbidden: teams are not available on this plan');
-    return { status: 200, body: { teams: org.teams } };
+    return dispatch(this.routes, { model: this.model, request: ctx });
   }
 }

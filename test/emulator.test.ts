@@ -4,6 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
 import { PulumiEmulator, type EmulatedStack, type EmulatorResponse, type EmulatedUpdate, type EmulatedUpdateInfo } from '../emulator/server.js';
+import { positiveInt, tokenPage, withContinuation } from '../emulator/paging.js';
+import { ROUTES } from '../emulator/resources/index.js';
+import { HttpError, knownOrg, ok, route } from '../emulator/routing.js';
 
 interface StacksPage {
   stacks: EmulatedStack[];
@@ -93,6 +96,22 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GET with the path sent as written: fetch and URL strings would resolve '%2e%2e' segments first. */
+function getAsWritten(em: PulumiEmulator, path: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(em.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, headers: { Authorization: `token ${em.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -570,5 +589,120 @@ void describe('emulator: options', () => {
     await assert.rejects(PulumiEmulator.start({ orgs: ['a', 'a'] }), RangeError);
     await assert.rejects(PulumiEmulator.start({ stacksPerOrg: -1 }), RangeError);
     await assert.rejects(PulumiEmulator.start({ membersPageSize: 0 }), RangeError);
+  });
+});
+
+void describe('emulator: route table', () => {
+  void it('lists every endpoint once', () => {
+    const endpoints = ROUTES.map((r) => `${r.method} ${r.pattern}`);
+    assert.equal(new Set(endpoints).size, endpoints.length);
+    for (const endpoint of ['GET /api/user', 'GET /api/user/stacks', 'GET /api/stacks/:org/:project/:stack/updates', 'GET /api/orgs/:org/members', 'GET /api/orgs/:org/teams']) {
+      assert.ok(endpoints.includes(endpoint), endpoint);
+    }
+  });
+
+  void it('matches literal segments exactly and binds each :name to one segment, empty ones too', () => {
+    const echo = route('GET', '/api/stacks/:org/:project/x', (params) => ok(params));
+    assert.equal(echo.match(['api', 'stacks', 'acme', 'p']), undefined, 'too few segments');
+    assert.equal(echo.match(['api', 'stacks', 'acme', 'p', 'x', '']), undefined, 'a trailing slash is one segment more');
+    assert.equal(echo.match(['API', 'stacks', 'acme', 'p', 'x']), undefined, 'literals are case-sensitive');
+    assert.equal(echo.match(['api', 'stacks', 'acme', 'p', 'y']), undefined);
+    assert.ok(echo.match(['api', 'stacks', '', 'p', 'x']));
+  });
+
+  void it('answers 404 with the path for every request no route takes, methods included', async () => {
+    const em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 2 });
+    try {
+      for (const path of ['/api/orgs/acme', '/api/orgs/acme/teams/extra', '/api/orgs/acme/teams/', '/api/Orgs/acme/teams', '/api/stacks/acme/p/updates', '/api/user/', '/api']) {
+        await expectError(em, path, 404, `Not Found: ${path}`);
+      }
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        const res = await fetch(`${em.url}/api/orgs/acme/teams`, { method, headers: { Authorization: `token ${em.token}` } });
+        assert.equal(res.status, 404, method);
+        assert.deepEqual(await res.json(), { code: 404, message: 'Not Found: /api/orgs/acme/teams' });
+      }
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('gives handlers URL-decoded parameters', async () => {
+    const em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 1, routes: [route('GET', '/api/echo/:org/:name', (params) => ok(params))] });
+    try {
+      const cases: Array<[string, { org: string; name: string }]> = [
+        ['/api/echo/acme/plain', { org: 'acme', name: 'plain' }],
+        ['/api/echo/a%2Fb/my%20proj', { org: 'a/b', name: 'my proj' }],
+        ['/api/echo/%2e%2e/%2E', { org: '..', name: '.' }],
+        ['/api/echo//caf%C3%A9', { org: '', name: 'café' }],
+        ['/api/echo/acme/100%25', { org: 'acme', name: '100%' }],
+        // Not valid percent-encoding: passed on as sent.
+        ['/api/echo/acme/%E0%A4%A', { org: 'acme', name: '%E0%A4%A' }],
+      ];
+      for (const [path, params] of cases) {
+        const res = await getAsWritten(em, path);
+        assert.equal(res.status, 200, path);
+        assert.deepEqual(JSON.parse(res.body), params, path);
+      }
+      // Only the table given is served.
+      await expectError(em, '/api/user', 404, 'Not Found: /api/user');
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('serves a new endpoint added to the table, behind the same authentication, hooks and request log', async () => {
+    // A made-up listing of the org's members' logins, with the shared paging and errors.
+    const logins = route('GET', '/api/orgs/:org/logins', (params, query, { model }) => {
+      const org = knownOrg(model, params.org);
+      if (query['sort'] !== undefined && query['sort'] !== 'asc') throw new HttpError(400, "Invalid 'sort' value.");
+      const pageSize = positiveInt(query['pageSize'], 'pageSize') ?? 3;
+      const all = Array.from({ length: 7 }, (_, i) => `${org.name}-user-${i}`);
+      const page = tokenPage(all, query['continuationToken'], { kind: 'logins', scope: org.name }, pageSize);
+      return ok(withContinuation({ logins: page.items }, page.continuationToken));
+    });
+    const em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 2, routes: [...ROUTES, logins] });
+    try {
+      const pages: Array<{ logins: string[]; continuationToken?: string }> = [];
+      let token: string | undefined;
+      do {
+        const page: { logins: string[]; continuationToken?: string } = await getJson(em, `/api/orgs/acme/logins${token ? `?continuationToken=${token}` : ''}`);
+        pages.push(page);
+        token = page.continuationToken;
+      } while (token !== undefined);
+      assert.deepEqual(pages.map((p) => p.logins.length), [3, 3, 1]);
+      assert.deepEqual(Object.keys(pages[2] ?? {}), ['logins'], 'no token on the last page');
+      assert.equal(new Set(pages.flatMap((p) => p.logins)).size, 7);
+
+      await expectError(em, '/api/orgs/nope/logins', 404, "Not Found: Organization 'nope' not found");
+      await expectError(em, '/api/orgs/acme/logins?sort=desc', 400, "Invalid 'sort' value.");
+      await expectError(em, '/api/orgs/acme/logins?pageSize=0', 400, "Invalid 'pageSize' value.");
+      const membersToken = (await getJson<MembersPage>(em, '/api/orgs/acme/members')).continuationToken;
+      assert.ok(membersToken);
+      await expectError(em, `/api/orgs/acme/logins?continuationToken=${membersToken}`, 400, 'Invalid continuation token');
+      assert.equal((await fetch(`${em.url}/api/orgs/acme/logins`)).status, 401);
+      // The endpoints of the default table are still there.
+      assert.equal((await getJson<{ teams: unknown[] }>(em, '/api/orgs/acme/teams')).teams.length, 3);
+
+      em.beforeRoute = async (_ctx, next) => ({ ...(await next()), headers: { 'X-Hooked': 'yes' } });
+      em.resetRequests();
+      const hooked = await get(em, '/api/orgs/acme/logins?pageSize=10');
+      assert.equal(hooked.headers.get('x-hooked'), 'yes');
+      assert.equal(((await hooked.json()) as { logins: string[] }).logins.length, 7);
+      assert.deepEqual(em.requests, [{ method: 'GET', path: '/api/orgs/acme/logins', query: { pageSize: '10' }, status: 200 }]);
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('answers 500 when a handler fails', async () => {
+    const broken = route('GET', '/api/broken', () => {
+      throw new Error('no data');
+    });
+    const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 1, routes: [broken] });
+    try {
+      await expectError(em, '/api/broken', 500, 'Internal Server Error: no data');
+    } finally {
+      await em.close();
+    }
   });
 });
