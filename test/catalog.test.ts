@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { airbyteCatalog, configuredAirbyteCatalog, parseCatalog, selectAll, singerCatalog, type SelectedStream } from '../src/protocol/catalog.js';
+import { airbyteCatalog, configuredAirbyteCatalog, parseCatalog, selectDefault, singerCatalog, type SelectedStream } from '../src/protocol/catalog.js';
 import { ConfigError } from '../src/errors.js';
 import { SchemaRegistry } from '../src/streams/schemas.js';
 
@@ -396,7 +396,7 @@ void describe('parseCatalog: Singer catalog', () => {
   });
 });
 
-void describe('catalog.json and selectAll', () => {
+void describe('catalog.json and selectDefault', () => {
   void it('catalog.json at the repository root selects all four streams, incremental where supported', () => {
     const catalog = JSON.parse(readFileSync(new URL('../catalog.json', import.meta.url), 'utf8')) as unknown;
     assert.deepEqual(summary(parseCatalog(catalog)), [
@@ -407,8 +407,8 @@ void describe('catalog.json and selectAll', () => {
     ]);
   });
 
-  void it('selectAll selects every stream like a Singer run without a catalog', () => {
-    assert.deepEqual(summary(selectAll()), [
+  void it('selectDefault selects every stream like a Singer run without a catalog', () => {
+    assert.deepEqual(summary(selectDefault()), [
       ['stacks', 'incremental'],
       ['stack_updates', 'incremental'],
       ['organization_members', 'full_refresh'],

@@ -59,22 +59,26 @@ void describe('golden output: records and final state on fixed data', () => {
   let emulator: PulumiEmulator;
   let dir: string;
   let config: string;
-  const catalog = join(REPO_ROOT, 'catalog.json');
+  /** The streams the golden files were written for: streams added later do not change them. */
+  let catalog: string;
 
   before(async () => {
     emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 7, updatesPerStack: 6, membersPerOrg: 3, teamsPerOrg: 2, seed: 11, orgsWithoutTeams: ['globex'] });
     dir = await tempDir();
     config = await writeJson(dir, 'config.json', { token: emulator.token, organizations: emulator.orgNames(), base_url: emulator.url, page_size: 3 });
+    const all = JSON.parse(await readFile(join(REPO_ROOT, 'catalog.json'), 'utf8')) as { streams: { stream: { name: string } }[] };
+    const golden = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];
+    catalog = await writeJson(dir, 'catalog.json', { streams: all.streams.filter((s) => golden.includes(s.stream.name)) });
   });
   after(() => emulator.close());
 
   void it('Singer: a full run, then an incremental run from its state', async () => {
-    const full = await runCli(['--config', config]);
+    const full = await runCli(['--config', config, '--catalog', catalog]);
     assert.equal(full.code, 0, full.stderr);
     await golden('singer-full.records.tsv', canonicalRecords(full.stdout, 'singer'));
     const state = lastState(full.stdout, 'singer');
     await golden('singer-full.state.json', canonicalState(state));
-    const next = await runCli(['--config', config, '--state', await writeJson(dir, 'singer-state.json', state)]);
+    const next = await runCli(['--config', config, '--catalog', catalog, '--state', await writeJson(dir, 'singer-state.json', state)]);
     assert.equal(next.code, 0, next.stderr);
     await golden('singer-incremental.records.tsv', canonicalRecords(next.stdout, 'singer'));
     await golden('singer-incremental.state.json', canonicalState(lastState(next.stdout, 'singer')));

@@ -1,5 +1,5 @@
 // `read` (Airbyte) and the Singer sync: config, catalog and state in, messages out.
-import { parseCatalog, selectAll, type SelectedStream } from '../protocol/catalog.js';
+import { parseCatalog, selectDefault, type SelectedStream } from '../protocol/catalog.js';
 import { loadConfig, readJsonFile } from '../config/config.js';
 import { SyncEngine } from '../core/engine.js';
 import type { Runtime } from './runtime.js';
@@ -27,7 +27,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   const started = Date.now();
   const config = await loadConfig(args.config, rt.env, (message) => rt.logger.warn(message));
   rt.redactor.add(config.token);
-  const selection: SelectedStream[] = args.catalog ? parseCatalog(await readJsonFile(args.catalog, 'catalog'), `catalog '${args.catalog}'`) : selectAll();
+  const selection: SelectedStream[] = args.catalog ? parseCatalog(await readJsonFile(args.catalog, 'catalog'), `catalog '${args.catalog}'`) : selectDefault();
   const knownStreams = new Set<string>(STREAM_NAMES);
   const state = args.state ? StateStore.parse(await readJsonFile(args.state, 'state'), knownStreams, `state '${args.state}'`) : new StateStore(knownStreams);
   if (selection.length === 0) rt.logger.warn('the catalog selects no stream: nothing to sync');

@@ -44,10 +44,11 @@ export function airbyteCatalog(schemas: SchemaRegistry): { streams: AirbyteCatal
   };
 }
 
-/** A configured catalog selecting every stream, incremental where supported (catalog.json). */
+/** A configured catalog of the streams selected by default, incremental where supported (catalog.json). */
 export function configuredAirbyteCatalog(schemas: SchemaRegistry): unknown {
+  const byDefault = new Set<string>(STREAMS.filter((def) => def.selectedByDefault).map((def) => def.name));
   return {
-    streams: airbyteCatalog(schemas).streams.map((stream) => ({
+    streams: airbyteCatalog(schemas).streams.filter((stream) => byDefault.has(stream.name)).map((stream) => ({
       stream,
       sync_mode: stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
       destination_sync_mode: stream.supported_sync_modes.includes('incremental') ? 'append_dedup' : 'overwrite',
@@ -65,7 +66,7 @@ interface SingerMetadataEntry {
 function singerMetadata(def: Stream, schema: JsonSchema): SingerMetadataEntry[] {
   const streamMetadata: Record<string, unknown> = {
     inclusion: 'available',
-    'selected-by-default': true,
+    'selected-by-default': def.selectedByDefault,
     'table-key-properties': [...def.keyProperties],
   };
   if (def.cursor?.field) streamMetadata['valid-replication-keys'] = [def.cursor?.field];
@@ -96,9 +97,9 @@ export function singerCatalog(schemas: SchemaRegistry): unknown {
   };
 }
 
-/** Every stream, incremental where supported: what a Singer run without a catalog syncs. */
-export function selectAll(): SelectedStream[] {
-  return STREAMS.map((def) => ({ name: def.name, syncMode: def.cursor?.field ? 'incremental' : 'full_refresh', excludedProperties: new Set() }));
+/** The streams selected by default, incremental where supported: what a Singer run without a catalog syncs. */
+export function selectDefault(): SelectedStream[] {
+  return STREAMS.filter((def) => def.selectedByDefault).map((def) => ({ name: def.name, syncMode: def.cursor?.field ? 'incremental' : 'full_refresh', excludedProperties: new Set() }));
 }
 
 function knownStream(name: unknown, where: string): RegisteredStream {
