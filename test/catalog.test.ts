@@ -7,7 +7,18 @@ import { ConfigError } from '../src/errors.js';
 import { SchemaRegistry } from '../src/streams/schemas.js';
 
 const schemas = new SchemaRegistry();
-const ORDER = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];
+const ORDER = ['stacks', 'stack_updates', 'organization_members', 'organization_teams', 'environments', 'environment_revisions', 'deployments', 'audit_logs'];
+
+/** Every stream selected by default, incremental where it can be: what catalog.json and a Singer run without a catalog hold. */
+const DEFAULT_SELECTION = [
+  ['stacks', 'incremental'],
+  ['stack_updates', 'incremental'],
+  ['organization_members', 'full_refresh'],
+  ['organization_teams', 'full_refresh'],
+  ['environments', 'full_refresh'],
+  ['environment_revisions', 'incremental'],
+  ['deployments', 'incremental'],
+];
 
 interface MetadataEntry {
   breadcrumb: string[];
@@ -64,7 +75,7 @@ void describe('airbyteCatalog', () => {
     return stream;
   };
 
-  void it('lists the four streams in sync order', () => {
+  void it('lists every stream in sync order', () => {
     assert.deepEqual(
       streams.map((s) => s.name),
       ORDER,
@@ -113,7 +124,7 @@ void describe('airbyteCatalog', () => {
 });
 
 void describe('singerCatalog', () => {
-  void it('lists the four streams with keys and replication', () => {
+  void it('lists every stream with keys and replication', () => {
     const entries = singerEntries();
     assert.deepEqual(
       entries.map((e) => [e.tap_stream_id, e.stream, e.key_properties, e.replication_method, e.replication_key]),
@@ -122,6 +133,10 @@ void describe('singerCatalog', () => {
         ['stack_updates', 'stack_updates', ['org_name', 'project_name', 'stack_name', 'version'], 'INCREMENTAL', 'start_time'],
         ['organization_members', 'organization_members', ['org_name', 'user_name'], 'FULL_TABLE', undefined],
         ['organization_teams', 'organization_teams', ['org_name', 'name'], 'FULL_TABLE', undefined],
+        ['environments', 'environments', ['org_name', 'project', 'name'], 'FULL_TABLE', undefined],
+        ['environment_revisions', 'environment_revisions', ['org_name', 'project', 'environment', 'number'], 'INCREMENTAL', 'number'],
+        ['deployments', 'deployments', ['org_name', 'id'], 'INCREMENTAL', 'created'],
+        ['audit_logs', 'audit_logs', ['org_name', 'event_id'], 'INCREMENTAL', 'timestamp'],
       ],
     );
     assert.equal('replication_key' in singerEntry('organization_members'), false);
@@ -181,14 +196,10 @@ void describe('singerCatalog', () => {
     assert.equal(inclusion('links'), 'available');
   });
 
-  void it('parseCatalog(singerCatalog()) selects all four streams, incremental where supported', () => {
+  void it('parseCatalog(singerCatalog()) selects the streams selected by default, incremental where supported', () => {
     const selected = parseCatalog(singerCatalog(schemas));
-    assert.deepEqual(summary(selected), [
-      ['stacks', 'incremental'],
-      ['stack_updates', 'incremental'],
-      ['organization_members', 'full_refresh'],
-      ['organization_teams', 'full_refresh'],
-    ]);
+    assert.deepEqual(summary(selected), DEFAULT_SELECTION);
+    assert.equal(streamMeta(singerEntry('audit_logs'))['selected-by-default'], false);
     for (const s of selected) assert.equal(s.excludedProperties.size, 0);
   });
 });
@@ -213,7 +224,7 @@ void describe('parseCatalog: Airbyte configured catalog', () => {
     ]);
   });
 
-  void it('normalises the order to stacks, stack_updates, organization_members, organization_teams', () => {
+  void it('normalises the order to the registry order (parents before children)', () => {
     const selected = parseCatalog({
       streams: [
         configured('organization_teams', 'full_refresh'),
@@ -224,16 +235,16 @@ void describe('parseCatalog: Airbyte configured catalog', () => {
     });
     assert.deepEqual(
       selected.map((s) => s.name),
-      ORDER,
+      ['stacks', 'stack_updates', 'organization_members', 'organization_teams'],
     );
   });
 
   void it('rejects an unknown stream, naming it', () => {
     throwsConfig(
-      () => parseCatalog({ streams: [configured('stacks', 'full_refresh'), configured('deployments', 'full_refresh')] }),
+      () => parseCatalog({ streams: [configured('stacks', 'full_refresh'), configured('pets', 'full_refresh')] }),
       'catalog.streams[1].stream.name',
-      "unknown stream 'deployments'",
-      'known: stacks, stack_updates, organization_members, organization_teams',
+      "unknown stream 'pets'",
+      'known: stacks, stack_updates, organization_members, organization_teams, environments, environment_revisions, deployments, audit_logs',
     );
   });
 
@@ -264,13 +275,8 @@ void describe('parseCatalog: Airbyte configured catalog', () => {
     assert.deepEqual(parseCatalog({ streams: [] }), []);
   });
 
-  void it('parses configuredAirbyteCatalog() into every stream', () => {
-    assert.deepEqual(summary(parseCatalog(configuredAirbyteCatalog(schemas))), [
-      ['stacks', 'incremental'],
-      ['stack_updates', 'incremental'],
-      ['organization_members', 'full_refresh'],
-      ['organization_teams', 'full_refresh'],
-    ]);
+  void it('parses configuredAirbyteCatalog() into the streams selected by default', () => {
+    assert.deepEqual(summary(parseCatalog(configuredAirbyteCatalog(schemas))), DEFAULT_SELECTION);
   });
 });
 
@@ -397,22 +403,12 @@ void describe('parseCatalog: Singer catalog', () => {
 });
 
 void describe('catalog.json and selectDefault', () => {
-  void it('catalog.json at the repository root selects all four streams, incremental where supported', () => {
+  void it('catalog.json at the repository root selects the streams selected by default, incremental where supported', () => {
     const catalog = JSON.parse(readFileSync(new URL('../catalog.json', import.meta.url), 'utf8')) as unknown;
-    assert.deepEqual(summary(parseCatalog(catalog)), [
-      ['stacks', 'incremental'],
-      ['stack_updates', 'incremental'],
-      ['organization_members', 'full_refresh'],
-      ['organization_teams', 'full_refresh'],
-    ]);
+    assert.deepEqual(summary(parseCatalog(catalog)), DEFAULT_SELECTION);
   });
 
-  void it('selectDefault selects every stream like a Singer run without a catalog', () => {
-    assert.deepEqual(summary(selectDefault()), [
-      ['stacks', 'incremental'],
-      ['stack_updates', 'incremental'],
-      ['organization_members', 'full_refresh'],
-      ['organization_teams', 'full_refresh'],
-    ]);
+  void it('selectDefault selects the streams selected by default, like a Singer run without a catalog', () => {
+    assert.deepEqual(summary(selectDefault()), DEFAULT_SELECTION);
   });
 });

@@ -60,6 +60,7 @@ void describe('parseConfig', () => {
       checkpointIntervalMs: 5000,
       maxResponseBytes: 64 * 2 ** 20,
       retryBaseMs: 1000,
+      deploymentsLookbackDays: 3,
     });
   });
 
@@ -77,6 +78,7 @@ void describe('parseConfig', () => {
         checkpoint_interval_seconds: 0.5,
         max_response_mb: 8,
         retry_base_seconds: 0.25,
+        deployments_lookback_days: 1.5,
         unknown_extra: 'ignored',
       },
       {},
@@ -93,6 +95,7 @@ void describe('parseConfig', () => {
       checkpointIntervalMs: 500,
       maxResponseBytes: 8 * 2 ** 20,
       retryBaseMs: 250,
+      deploymentsLookbackDays: 1.5,
     });
   });
 

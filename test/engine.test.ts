@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TapConfig } from '../src/config/config.js';
+import { parseConfig, type TapConfig } from '../src/config/config.js';
 import { SyncEngine, type PageRequest, type SelectedStream } from '../src/core/engine.js';
 import type { SyncEvent } from '../src/core/events.js';
 import { defineStream, type Context, type Stream } from '../src/core/stream.js';
@@ -145,19 +145,7 @@ class FakeApi {
   }
 }
 
-const config: TapConfig = {
-  token: 't',
-  organizations: ['o1', 'o2'],
-  startDate: undefined,
-  baseUrl: 'http://127.0.0.1:1',
-  pageSize: 2,
-  maxConcurrency: 3,
-  requestTimeoutMs: 1000,
-  maxAttempts: 1,
-  checkpointIntervalMs: 0,
-  maxResponseBytes: 2 ** 20,
-  retryBaseMs: 1,
-};
+const config: TapConfig = { ...parseConfig({ token: 't', organizations: ['o1', 'o2'], base_url: 'http://127.0.0.1:1', page_size: 2, max_concurrency: 3, max_attempts: 1, checkpoint_interval_seconds: 0 }, {}), requestTimeoutMs: 1000 };
 
 const schemas = { schema: () => ({ type: 'object' }), validator: Object.assign(() => true, { errors: null }) };
 

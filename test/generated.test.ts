@@ -43,6 +43,7 @@ void describe('generated files', () => {
       'checkpoint_interval_seconds',
       'max_response_mb',
       'retry_base_seconds',
+      'deployments_lookback_days',
       'max_attempts',
     ]);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { TapConfig } from '../src/config/config.js';
+import { parseConfig, type TapConfig } from '../src/config/config.js';
 import { RecordError } from '../src/errors.js';
 import { SchemaRegistry, type JsonSchema } from '../src/streams/schemas.js';
 import { parentShowsNothingNew, type Bookmark } from '../src/core/cursor.js';
@@ -11,19 +11,7 @@ import { organizationTeams } from '../src/streams/organization-teams.js';
 import { stackUpdates } from '../src/streams/stack-updates.js';
 import { stacks } from '../src/streams/stacks.js';
 
-const config: TapConfig = {
-  token: 'pul-test',
-  organizations: ['acme'],
-  startDate: undefined,
-  baseUrl: 'https://api.pulumi.com',
-  pageSize: 100,
-  maxConcurrency: 8,
-  requestTimeoutMs: 60_000,
-  maxAttempts: 5,
-  checkpointIntervalMs: 5000,
-  maxResponseBytes: 64 * 2 ** 20,
-  retryBaseMs: 1000,
-};
+const config: TapConfig = parseConfig({ token: 'pul-test', organizations: ['acme'] }, {});
 
 const schemas = new SchemaRegistry();
 const orgCtx = { org_name: 'acme' };
@@ -91,7 +79,7 @@ void describe('stream registry', () => {
   void it('lists the streams in sync order, parents before children', () => {
     assert.deepEqual(
       STREAMS.map((s) => s.name),
-      ['stacks', 'stack_updates', 'organization_members', 'organization_teams'],
+      ['stacks', 'stack_updates', 'organization_members', 'organization_teams', 'environments', 'environment_revisions', 'deployments', 'audit_logs'],
     );
     assert.equal(streamByName('stack_updates')?.name, 'stack_updates');
     assert.equal(streamByName('nope'), undefined);
@@ -526,8 +514,9 @@ void describe('stack_updates.toRecord', () => {
 });
 
 void describe("stack_updates: the parent stack's last_update proves a history unchanged", () => {
-  const policy = stackUpdates.cursor;
-  assert.ok(policy);
+  const cursor = stackUpdates.cursor;
+  assert.ok(cursor && typeof cursor.lookbackSeconds !== 'function');
+  const policy = { ...cursor, lookbackSeconds: cursor.lookbackSeconds };
   const shows = (lastUpdate: unknown, bookmark: Partial<Bookmark>): boolean =>
     !parentShowsNothingNew(policy, lastUpdate, { position: 1000, fromState: true, unsettled: false, nullCursorKeys: new Set(), ...bookmark });
 

@@ -20,6 +20,7 @@ export interface TapConfig {
   checkpointIntervalMs: number;
   maxResponseBytes: number;
   retryBaseMs: number;
+  deploymentsLookbackDays: number;
 }
 
 const validateConfig = createAjv().compile(connectionSpecification);
@@ -154,6 +155,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     checkpoint_interval_seconds?: number;
     max_response_mb?: number;
     retry_base_seconds?: number;
+    deployments_lookback_days?: number;
   };
   const startDate = c.start_date === undefined ? undefined : Date.parse(c.start_date);
   if (c.start_date !== undefined && (startDate === undefined || Number.isNaN(startDate) || !isCalendarDate(c.start_date))) {
@@ -172,6 +174,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     checkpointIntervalMs: (c.checkpoint_interval_seconds ?? p.checkpoint_interval_seconds.default) * 1000,
     maxResponseBytes: (c.max_response_mb ?? p.max_response_mb.default) * 2 ** 20,
     retryBaseMs: (c.retry_base_seconds ?? p.retry_base_seconds.default) * 1000,
+    deploymentsLookbackDays: c.deployments_lookback_days ?? p.deployments_lookback_days.default,
   };
 }
 

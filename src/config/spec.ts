@@ -109,6 +109,16 @@ export const connectionSpecification = {
       maximum: 30,
       order: 10,
     },
+    deployments_lookback_days: {
+      type: 'number',
+      title: 'Deployments look-back (days)',
+      description:
+        'Deployments created this many days before the bookmark are read again on each incremental run, so that their later status changes arrive.',
+      default: 3,
+      minimum: 0,
+      maximum: 90,
+      order: 11,
+    },
     max_attempts: {
       type: 'integer',
       title: 'Attempts per request',

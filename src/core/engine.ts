@@ -10,7 +10,7 @@ import type { Query } from '../io/http/client.js';
 import { Pager, paginate } from './paging.js';
 import type { JsonSchema } from '../streams/schemas.js';
 import { contextKey, type PartitionState, type StateStore } from './state.js';
-import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark } from './cursor.js';
+import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy } from './cursor.js';
 import type { StreamStatus, SyncEvent } from './events.js';
 import { Limiter, mergeBounded } from './merge.js';
 import { withinContext, type Context, type Converted, type Stream } from './stream.js';
@@ -345,7 +345,7 @@ export class SyncEngine {
   private async *readPartition(partition: Partition): AsyncGenerator<EngineEvent[]> {
     const { stream } = partition;
     const bookmark = this.bookmark(partition);
-    const policy = stream.cursor;
+    const policy = this.policyOf(stream);
     const parentField = policy?.unchangedWhenParent;
     if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
       this.summary.skippedPartitions++;
@@ -415,6 +415,15 @@ export class SyncEngine {
     this.summary.parentsDone++;
   }
 
+  /** A stream's cursor policy for this run (a look-back may be a setting). */
+  private policyOf(stream: Stream): CursorPolicy | undefined {
+    const cursor = stream.cursor;
+    if (!cursor) return undefined;
+    const { lookbackSeconds, ...rest } = cursor;
+    const seconds = typeof lookbackSeconds === 'function' ? lookbackSeconds(this.options.config) : lookbackSeconds;
+    return seconds === undefined ? rest : { ...rest, lookbackSeconds: seconds };
+  }
+
   /** The pages of a partition turned into records with the cursor's verdicts; ends early at the bookmark. */
   private async *readPages(partition: Partition, cursor: PartitionCursor | undefined, bookmark: Bookmark | undefined, ending: Ending): AsyncGenerator<PageRead> {
     const { stream, context, where } = partition;
@@ -422,8 +431,9 @@ export class SyncEngine {
     const reading = new PartitionReading(where);
     const style = request.paging(this.options.config);
     const start = cursor?.startWire(this.options.config.startDate);
-    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) =>
-      this.fetch(partition, { ...request.query?.(context, this.options.config, start), ...query }, malformation);
+    // Asked once per partition: a query that fixes a time window keeps it for every page.
+    const baseQuery = request.query?.(context, this.options.config, start);
+    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => this.fetch(partition, { ...baseQuery, ...query }, malformation);
     let emitted = 0;
     // A partition read from its start adds the server's total to the estimate; one read from a bookmark, what it emitted.
     const onPage = (body: unknown, page: number) => {

@@ -73,8 +73,13 @@ export interface StreamSpec<N extends string, R extends AnyRecord> {
   readonly statuses?: StatusPolicy;
 }
 
+/** A cursor policy whose look-back may depend on the config (a setting). */
+export interface StreamCursor extends Omit<CursorPolicy, 'lookbackSeconds'> {
+  readonly lookbackSeconds?: number | ((config: TapConfig) => number);
+}
+
 /** A stream's cursor policy, as its definition states it (typed by its record). */
-export interface CursorSpec<R extends AnyRecord> extends Omit<CursorPolicy, 'field'> {
+export interface CursorSpec<R extends AnyRecord> extends Omit<StreamCursor, 'field'> {
   readonly field: keyof R & string;
   /** False while a record can still change later; the bookmark stops before the oldest such record. */
   isSettled?(record: R): boolean;
@@ -90,7 +95,7 @@ export interface Stream<N extends string = string, R extends AnyRecord = AnyReco
   readonly selectedByDefault: boolean;
   readonly parent: Stream | undefined;
   readonly request: RequestSpec;
-  readonly cursor: CursorPolicy | undefined;
+  readonly cursor: StreamCursor | undefined;
   readonly statuses: StatusPolicy;
   rootContext(organization: string): Context;
   convert(item: unknown, context: Context): Converted;

@@ -183,3 +183,201 @@ export interface OrganizationTeamRecord {
   role_ids: null | string[];
   [k: string]: unknown;
 }
+
+/**
+ * An ESC environment of an organization (GET /api/esc/environments/{org}). Only its metadata: never its definition or values.
+ */
+export interface EnvironmentRecord {
+  org_name: string;
+  /**
+   * The environment's project (`default` for environments made before projects existed).
+   */
+  project: string;
+  name: string;
+  id: null | string;
+  /**
+   * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS` without a zone).
+   */
+  created: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  modified: null | string;
+  deleted_at: null | string;
+  owned_by: null | {
+    name: null | string;
+    github_login: null | string;
+    avatar_url: null | string;
+    email: null | string;
+    [k: string]: unknown;
+  };
+  /**
+   * Tag name to value (strings); names kept exactly as sent.
+   */
+  tags: null | {
+    [k: string]: unknown;
+  };
+  referrer_metadata: null | {
+    environment_referrer_count: null | number;
+    stack_referrer_count: null | number;
+    insights_account_referrer_count: null | number;
+    [k: string]: unknown;
+  };
+  settings: null | {
+    deletion_protected: null | boolean;
+    [k: string]: unknown;
+  };
+  links: null | {
+    self: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * A revision of an ESC environment (GET /api/esc/environments/{org}/{project}/{env}/versions).
+ */
+export interface EnvironmentRevisionRecord {
+  org_name: string;
+  project: string;
+  /**
+   * The environment's name.
+   */
+  environment: string;
+  /**
+   * The revision number, increasing per environment.
+   */
+  number: number;
+  created: null | string;
+  creator_login: null | string;
+  creator_name: null | string;
+  /**
+   * Revision tags (such as `latest`).
+   */
+  tags: null | string[];
+  /**
+   * Set when the revision was retracted; a retraction after the revision was synced is not seen by incremental runs.
+   */
+  retracted: null | {
+    replacement: null | number;
+    at: null | string;
+    by_login: null | string;
+    by_name: null | string;
+    reason: null | string;
+    [k: string]: unknown;
+  };
+  source_change_request: null | {
+    id: null | string;
+    description: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * A Pulumi Deployments run of an organization (GET /api/orgs/{org}/deployments). Updates carry no environment variables (they can hold secrets).
+ */
+export interface DeploymentRecord {
+  org_name: string;
+  id: string;
+  /**
+   * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone); the replication cursor.
+   */
+  created: null | string;
+  modified: null | string;
+  /**
+   * not-started, accepted, running, failed, succeeded or skipped.
+   */
+  status: null | string;
+  version: null | number;
+  project_name: null | string;
+  stack_name: null | string;
+  paused: null | boolean;
+  pulumi_operation: null | string;
+  requested_by: null | {
+    name: null | string;
+    github_login: null | string;
+    avatar_url: null | string;
+    email: null | string;
+    [k: string]: unknown;
+  };
+  initiator: null | string;
+  agent_pool: null | {
+    id: null | string;
+    name: null | string;
+    [k: string]: unknown;
+  };
+  /**
+   * The stack updates the deployment ran, without their environment variables.
+   */
+  updates:
+    | null
+    | (null | {
+        id: null | string;
+        update_id: null | string;
+        version: null | number;
+        /**
+         * Unix seconds.
+         */
+        start_time: null | number;
+        /**
+         * Unix seconds; null until the update finishes.
+         */
+        end_time: null | number;
+        result: null | string;
+        kind: null | string;
+        message: null | string;
+        [k: string]: unknown;
+      })[];
+  jobs:
+    | null
+    | (null | {
+        status: null | string;
+        started: null | string;
+        last_updated: null | string;
+        steps:
+          | null
+          | (null | {
+              name: null | string;
+              status: null | string;
+              started: null | string;
+              last_updated: null | string;
+              [k: string]: unknown;
+            })[];
+        [k: string]: unknown;
+      })[];
+  [k: string]: unknown;
+}
+
+/**
+ * An audit log event of an organization (GET /api/orgs/{org}/auditlogs/v2); Enterprise and Business Critical plans, organization admins.
+ */
+export interface AuditLogRecord {
+  org_name: string;
+  /**
+   * SHA-256 of the event as the API sent it (canonical JSON): events have no id of their own, and this one is the same on every run.
+   */
+  event_id: string;
+  /**
+   * Unix seconds; the replication cursor.
+   */
+  timestamp: null | number;
+  source_ip: null | string;
+  event: null | string;
+  description: null | string;
+  user: null | {
+    name: null | string;
+    github_login: null | string;
+    avatar_url: null | string;
+    email: null | string;
+    [k: string]: unknown;
+  };
+  token_id: null | string;
+  token_name: null | string;
+  req_org_admin: null | boolean;
+  req_stack_admin: null | boolean;
+  auth_failure: null | boolean;
+  actor_name: null | string;
+  actor_urn: null | string;
+  [k: string]: unknown;
+}

@@ -1,6 +1,7 @@
 // Conversions from loosely typed API JSON to record fields. Ordinary fields are lenient: a missing,
 // null or unexpected value becomes null instead of a crash. Keys and replication cursors are strict:
 // a value that cannot be taken exactly throws a RecordError rather than becoming an invented one.
+import { parseTimestamp } from '../core/cursor.js';
 import { RecordError } from '../errors.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -176,3 +177,35 @@ export const userInfo = objectOf({ name: str, github_login: str, avatar_url: str
 
 /** An API object's `links`. */
 export const links = objectOf({ self: str });
+
+/**
+ * An API time as an RFC 3339 UTC string: the API mixes RFC 3339 and `YYYY-MM-DD HH:MM:SS[.fff]`
+ * without a zone (read as UTC). Null when absent, unreadable, or the zero time (`0001-01-01...`)
+ * that stands for "not yet".
+ */
+export function isoTime(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const ms = parseTimestamp(value);
+  return ms === undefined || ms < Date.UTC(1970, 0, 1) ? null : new Date(ms).toISOString();
+}
+
+/** A time that is a replication cursor: absent means none; present, it must be a time. */
+export function cursorTime(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  const time = isoTime(value);
+  if (time !== null) return time;
+  throw new RecordError(`cursor ${field} must be an RFC 3339 time, got ${brief(value)}`);
+}
+
+/** JSON with every object's keys in order: the same data gives the same text, whatever order it came in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const object = asObject(value);
+  if (object) return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** A list of strings; other items are dropped. */
+export function strings(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : null;
+}
