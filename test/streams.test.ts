@@ -10,6 +10,10 @@ import { organizationMembers } from '../src/streams/organization-members.js';
 import { organizationTeams } from '../src/streams/organization-teams.js';
 import { stackUpdates } from '../src/streams/stack-updates.js';
 import { stacks } from '../src/streams/stacks.js';
+import { auditLogs } from '../src/streams/audit-logs.js';
+import { deployments } from '../src/streams/deployments.js';
+import { environmentRevisions } from '../src/streams/environment-revisions.js';
+import { environments } from '../src/streams/environments.js';
 
 const config: TapConfig = parseConfig({ token: 'pul-test', organizations: ['acme'] }, {});
 
@@ -746,5 +750,77 @@ void describe('stream schemas', () => {
     assertValid('organization_teams', nulls('organization_teams', { org_name: 'acme', name: 'platform' }));
     // Targets that flatten nested objects (Meltano SDK) read an omitted nested object as absent.
     assertValid('stacks', stackCtx);
+  });
+});
+
+void describe('the streams of the next release: toRecord', () => {
+  void it('environments: metadata only, times as RFC 3339 UTC, a missing project is `default`', () => {
+    const record = environments.toRecord(
+      {
+        id: 'e1',
+        name: 'dev',
+        created: '2023-10-10 11:28:01',
+        modified: '2023-10-11T00:00:00+02:00',
+        ownedBy: { name: 'Ann', githubLogin: 'ann', avatarUrl: 'https://a/ann' },
+        tags: { team: 'core', __proto__x: 'kept' },
+        referrerMetadata: { environmentReferrerCount: 1, stackReferrerCount: 2, insightsAccountReferrerCount: 0 },
+        settings: { deletionProtected: true },
+      },
+      orgCtx,
+    );
+    assert.equal(record.project, 'default');
+    assert.equal(record.created, '2023-10-10T11:28:01.000Z');
+    assert.equal(record.modified, '2023-10-10T22:00:00.000Z');
+    assert.deepEqual(record.tags, { team: 'core', __proto__x: 'kept' });
+    assert.deepEqual(environments.convert({ name: 'dev', project: 'app' }, orgCtx).childContext, { org_name: 'acme', project: 'app', environment: 'dev' });
+    assertValid('environments', record);
+  });
+
+  void it('environment_revisions: number is the key and the cursor; tags are strings', () => {
+    const context = { org_name: 'acme', project: 'app', environment: 'dev' };
+    const record = environmentRevisions.toRecord({ number: '7', created: '2024-05-01T10:00:00Z', creatorLogin: 'ann', tags: ['latest', 3], retracted: { replacement: 8, at: '2024-05-02T00:00:00Z', byLogin: 'bob', reason: 'bad' } }, context);
+    assert.equal(record.number, 7);
+    assert.deepEqual(record.tags, ['latest']);
+    assert.equal(record.retracted?.at, '2024-05-02T00:00:00.000Z');
+    assert.throws(() => environmentRevisions.toRecord({ number: 'seven' }, context), RecordError);
+    assertValid('environment_revisions', record);
+  });
+
+  void it('deployments: no environment variables of the updates; zone-less times read as UTC; not-started steps have no time', () => {
+    const raw = {
+      id: 'd1',
+      created: '2023-09-19 05:49:43.002',
+      modified: '2023-09-19 05:50:00.000',
+      status: 'running',
+      updates: [{ id: 'u', updateID: 'uu', version: 3, startTime: 10, endTime: 0, result: 'in-progress', kind: 'update', message: 'm', environment: { AWS_SECRET_ACCESS_KEY: 'not-a-real-secret' } }],
+      jobs: [{ status: 'running', started: '2023-09-19T05:49:44Z', steps: [{ name: 'deploy', status: 'not-started', started: '0001-01-01T00:00:00Z' }] }],
+    };
+    const record = deployments.toRecord(raw, orgCtx);
+    assert.ok(!JSON.stringify(record).includes('not-a-real-secret'), 'no environment variable reaches the record');
+    assert.equal(record.created, '2023-09-19T05:49:43.002Z');
+    assert.equal(record.updates?.[0]?.end_time, null);
+    assert.equal(record.jobs?.[0]?.steps?.[0]?.started, null);
+    assert.equal(deployments.convert(raw, orgCtx).settled, false, 'a running deployment can still change');
+    assert.throws(() => deployments.toRecord({ ...raw, created: 'yesterday' }, orgCtx), RecordError);
+    assertValid('deployments', record);
+  });
+
+  void it('audit_logs: event_id is a hash of the event that does not depend on key order', () => {
+    const event = { timestamp: 1700000000, event: 'stack.update', description: 'd', sourceIP: '10.0.0.1', user: { name: 'Ann', githubLogin: 'ann' } };
+    const reordered = { user: { githubLogin: 'ann', name: 'Ann' }, sourceIP: '10.0.0.1', description: 'd', event: 'stack.update', timestamp: 1700000000 };
+    const a = auditLogs.toRecord(event, orgCtx);
+    assert.match(a.event_id, /^[0-9a-f]{64}$/);
+    assert.equal(auditLogs.toRecord(reordered, orgCtx).event_id, a.event_id);
+    assert.notEqual(auditLogs.toRecord({ ...event, description: 'e' }, orgCtx).event_id, a.event_id);
+    assert.equal(a.user?.github_login, 'ann');
+    assert.equal(auditLogs.selectedByDefault, false);
+    assertValid('audit_logs', a);
+  });
+
+  void it('audit_logs asks the server for a window from the bookmark (less the overlap) to now', () => {
+    const query = auditLogs.request.query?.(orgCtx, config, 1700000000 - 900) ?? {};
+    assert.equal(query.startTime, 1700000000 - 900);
+    assert.ok(typeof query.endTime === 'number' && Math.abs(query.endTime - Date.now() / 1000) < 5);
+    assert.equal('startTime' in (auditLogs.request.query?.(orgCtx, config, undefined) ?? {}), false);
   });
 });
