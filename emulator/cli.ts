@@ -14,6 +14,14 @@ const USAGE = `Usage: node --import tsx emulator/cli.ts [options]
   --latency-ms N           delay before every response (default 0)
   --token T                accepted access token
   --orgs-without-teams a,b orgs whose /teams answers 403
+  --environments N         ESC environments per org (default 4)
+  --revisions N            maximum revisions per environment (default 12)
+  --deployments N          deployments per org (default 15)
+  --audit-events N         audit log events per org (default 60)
+  --orgs-without-environments a,b      orgs whose ESC endpoints answer 403
+  --orgs-without-deployments a,b       orgs that list no deployments
+  --orgs-without-audit-logs a,b        orgs whose audit logs answer 403
+  --audit-log-page-size N  audit log events per page (default 25)
   --stacks-page-size N     default stacks page size (default 50)
   --members-page-size N    members per page (default 5)
   -h, --help
@@ -45,6 +53,14 @@ function optionsFromArgs(args: string[]): EmulatorOptions | 'help' {
       'latency-ms': { type: 'string' },
       token: { type: 'string' },
       'orgs-without-teams': { type: 'string' },
+      environments: { type: 'string' },
+      revisions: { type: 'string' },
+      deployments: { type: 'string' },
+      'audit-events': { type: 'string' },
+      'orgs-without-environments': { type: 'string' },
+      'orgs-without-deployments': { type: 'string' },
+      'orgs-without-audit-logs': { type: 'string' },
+      'audit-log-page-size': { type: 'string' },
       'stacks-page-size': { type: 'string' },
       'members-page-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -63,6 +79,14 @@ function optionsFromArgs(args: string[]): EmulatorOptions | 'help' {
     latencyMs: int('latency-ms', values['latency-ms']),
     token: values.token,
     orgsWithoutTeams: list(values['orgs-without-teams']),
+    environmentsPerOrg: int('environments', values.environments),
+    revisionsPerEnvironment: int('revisions', values.revisions),
+    deploymentsPerOrg: int('deployments', values.deployments),
+    auditEventsPerOrg: int('audit-events', values['audit-events']),
+    orgsWithoutEnvironments: list(values['orgs-without-environments']),
+    orgsWithoutDeployments: list(values['orgs-without-deployments']),
+    orgsWithoutAuditLogs: list(values['orgs-without-audit-logs']),
+    auditLogPageSize: int('audit-log-page-size', values['audit-log-page-size']),
     stacksDefaultPageSize: int('stacks-page-size', values['stacks-page-size']),
     membersPageSize: int('members-page-size', values['members-page-size']),
     // Serving for hours, it keeps only the newest requests, not every one ever made.

@@ -107,6 +107,12 @@ export function rfc3339(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** 'YYYY-MM-DD HH:MM:SS' in UTC without a zone, or with '.fff' milliseconds: the service's format for ESC and deployment times. */
+export function spacedUtc(unixMs: number, precision: 'seconds' | 'millis'): string {
+  const iso = new Date(unixMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, precision === 'seconds' ? 19 : 23)}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Model
 
@@ -138,8 +144,8 @@ export class Org {
   }
 }
 
-/** Later than every generated start time, so mutations always move forward in time. */
-const CLOCK_START = 1_750_000_000;
+/** Later than every generated time, so mutations always move forward in time; generated data ends before it. */
+export const CLOCK_START = 1_750_000_000;
 
 export class EmulatorModel {
   readonly options: Readonly<ResolvedEmulatorOptions>;

@@ -18,6 +18,22 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** These orgs answer 403 on /teams (a plan without teams). */
   orgsWithoutTeams?: string[];
+  /** ESC environments per org, default 4. */
+  environmentsPerOrg?: number;
+  /** Maximum revisions per environment, default 12; environments get varying counts from 0 up to this. */
+  revisionsPerEnvironment?: number;
+  /** These orgs answer 403 on the ESC endpoints (ESC not enabled). */
+  orgsWithoutEnvironments?: string[];
+  /** Deployments per org, default 15, over the org's existing stacks. */
+  deploymentsPerOrg?: number;
+  /** These orgs list no deployments (Pulumi Deployments not used): an empty list, as the service. */
+  orgsWithoutDeployments?: string[];
+  /** Audit log events per org, default 60. */
+  auditEventsPerOrg?: number;
+  /** These orgs answer 403 on the audit logs (a plan without them). */
+  orgsWithoutAuditLogs?: string[];
+  /** Events per audit log page (the endpoint has no page size parameter), default 25. */
+  auditLogPageSize?: number;
   /** Share of stacks whose newest update is still running, default 0.1 (one per org always is). */
   runningShare?: number;
   stacksDefaultPageSize?: number;
@@ -61,6 +77,14 @@ export function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOption
     seed: count('seed', options.seed, 1),
     latencyMs: count('latencyMs', options.latencyMs, 0),
     orgsWithoutTeams: [...(options.orgsWithoutTeams ?? [])],
+    environmentsPerOrg: count('environmentsPerOrg', options.environmentsPerOrg, 4),
+    revisionsPerEnvironment: count('revisionsPerEnvironment', options.revisionsPerEnvironment, 12),
+    orgsWithoutEnvironments: [...(options.orgsWithoutEnvironments ?? [])],
+    deploymentsPerOrg: count('deploymentsPerOrg', options.deploymentsPerOrg, 15),
+    orgsWithoutDeployments: [...(options.orgsWithoutDeployments ?? [])],
+    auditEventsPerOrg: count('auditEventsPerOrg', options.auditEventsPerOrg, 60),
+    orgsWithoutAuditLogs: [...(options.orgsWithoutAuditLogs ?? [])],
+    auditLogPageSize: count('auditLogPageSize', options.auditLogPageSize, 25, 1),
     runningShare: options.runningShare ?? 0.1,
     stacksDefaultPageSize: count('stacksDefaultPageSize', options.stacksDefaultPageSize, 50, 1),
     stacksMaxPageSize: count('stacksMaxPageSize', options.stacksMaxPageSize, 500, 1),

@@ -37,17 +37,25 @@ function decodeToken(token: string | undefined, listing: Listing, total: number)
   return p.o;
 }
 
-/** Up to `pageSize` of `items` from where `token` points, and the next page's token while items remain. */
+/**
+ * Up to `pageSize` of `items` from where `token` points, and the next page's token while items remain.
+ * A newest-first listing that grows at its front counts from its `end` instead: the token then holds
+ * how many items remain, so an item added between two pages neither repeats nor hides another.
+ */
 export function tokenPage<T>(
   items: readonly T[],
   token: string | undefined,
   listing: Listing,
   pageSize: number,
+  countFrom: 'start' | 'end' = 'start',
 ): { items: T[]; continuationToken: string | undefined } {
-  const offset = decodeToken(token, listing, items.length);
+  const total = items.length;
+  const position = decodeToken(token, listing, total);
+  const offset = countFrom === 'start' || token === undefined || token === '' ? position : total - position;
   const page = items.slice(offset, offset + pageSize);
   const end = offset + page.length;
-  return { items: page, continuationToken: end < items.length ? encodeToken(listing, end) : undefined };
+  if (end >= total) return { items: page, continuationToken: undefined };
+  return { items: page, continuationToken: encodeToken(listing, countFrom === 'start' ? end : total - end) };
 }
 
 /** `body` with `continuationToken` last, or without the key at all on the last page (as the service). */
@@ -60,6 +68,20 @@ export function positiveInt(value: string | undefined, name: string): number | u
   if (value === undefined) return undefined;
   if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new HttpError(400, `Invalid '${name}' value.`);
   return Number(value);
+}
+
+/** A query parameter that must be an integer >= 0 when present (a Unix time, a revision number); 400 otherwise. */
+export function nonNegativeInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(value)) throw new HttpError(400, `Invalid '${name}' value.`);
+  return Number(value);
+}
+
+/** A query parameter that must be `true` or `false` when present; 400 otherwise. */
+export function booleanParam(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new HttpError(400, `Invalid '${name}' value.`);
+  return value === 'true';
 }
 
 /**

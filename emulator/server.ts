@@ -9,6 +9,10 @@ import { gzip } from 'node:zlib';
 
 import { EmulatorModel } from './data.js';
 import { resolveOptions, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
+import { addAuditEvent, auditLogsData, type EmulatedAuditEvent } from './resources/audit-logs.js';
+import { addDeployment, deploymentsNewestFirst, setDeploymentStatus, type DeploymentStatus, type EmulatedDeployment, type PulumiOperation } from './resources/deployments.js';
+import { addRevision, requireRevisions, type EmulatedRevision } from './resources/environment-revisions.js';
+import { environmentsData, type EmulatedEnvironment } from './resources/environments.js';
 import { membersData, type EmulatedMember } from './resources/members.js';
 import { ORG_DATA, ROUTES } from './resources/index.js';
 import { addStack, requireStack, stacksData, type EmulatedStack } from './resources/stacks.js';
@@ -18,6 +22,14 @@ import { addUpdate, finishUpdate } from './resources/updates.js';
 import { dispatch, errorBody, type BeforeRouteHook, type EmulatorResponse, type RequestContext, type Route } from './routing.js';
 
 export { DEFAULT_TOKEN, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
+export type { EmulatedAuditEvent } from './resources/audit-logs.js';
+export { AUDIT_LOGS_NOT_AVAILABLE } from './resources/audit-logs.js';
+export type { DeploymentInitiator, DeploymentStatus, EmulatedDeployment, EmulatedDeploymentJob, EmulatedDeploymentStep, EmulatedDeploymentUpdate, PulumiOperation } from './resources/deployments.js';
+export { DEPLOYMENTS_DEFAULT_PAGE_SIZE, DEPLOYMENTS_MAX_PAGE_SIZE, NOT_STARTED_TIME } from './resources/deployments.js';
+export type { EmulatedRevision } from './resources/environment-revisions.js';
+export { REVISIONS_DEFAULT_COUNT, REVISIONS_MAX_COUNT } from './resources/environment-revisions.js';
+export type { EmulatedEnvironment } from './resources/environments.js';
+export { ENVIRONMENTS_DEFAULT_PAGE_SIZE, ENVIRONMENTS_MAX_PAGE_SIZE, ESC_NOT_ENABLED } from './resources/environments.js';
 export type { EmulatedMember, EmulatedUserInfo, MemberRole } from './resources/members.js';
 export type { EmulatedStack } from './resources/stacks.js';
 export type { EmulatedTeam } from './resources/teams.js';
@@ -142,6 +154,28 @@ export class PulumiEmulator {
     return structuredClone(this.model.requireOrg(org).get(teamsData).teams);
   }
 
+  /** The org's ESC environments in the listing's order (by project, then name). */
+  environments(org: string): EmulatedEnvironment[] {
+    return this.model.requireOrg(org).get(environmentsData).list.map((e) => structuredClone(e.summary));
+  }
+
+  /** An environment's revisions, newest first. */
+  revisions(org: string, project: string, env: string): EmulatedRevision[] {
+    return requireRevisions(this.model, org, project, env)
+      .revisions.map((r) => structuredClone(r))
+      .reverse();
+  }
+
+  /** The org's deployments, newest first (the listing's default order). */
+  deployments(org: string): EmulatedDeployment[] {
+    return deploymentsNewestFirst(this.model.requireOrg(org));
+  }
+
+  /** The org's audit log events, newest first. */
+  auditEvents(org: string): EmulatedAuditEvent[] {
+    return structuredClone(this.model.requireOrg(org).get(auditLogsData).events);
+  }
+
   // ----- mutations -----
 
   addUpdate(
@@ -159,6 +193,29 @@ export class PulumiEmulator {
 
   addStack(org: string, project: string, stack: string): EmulatedStack {
     return addStack(this.model, org, project, stack);
+  }
+
+  /** Revision N+1 of an environment, created now and tagged `latest`. */
+  addRevision(org: string, project: string, env: string): EmulatedRevision {
+    return addRevision(this.model, org, project, env);
+  }
+
+  /** A deployment created now, running unless told otherwise, of the given stack or a random one. */
+  addDeployment(
+    org: string,
+    opts?: { status?: DeploymentStatus; projectName?: string; stackName?: string; pulumiOperation?: PulumiOperation },
+  ): EmulatedDeployment {
+    return addDeployment(this.model, org, opts);
+  }
+
+  /** Moves a deployment to `status`; its `modified` becomes now. */
+  setDeploymentStatus(org: string, id: string, status: DeploymentStatus): EmulatedDeployment {
+    return setDeploymentStatus(this.model, org, id, status);
+  }
+
+  /** An audit log event logged now. */
+  addAuditEvent(org: string, opts?: { event?: string; description?: string; user?: EmulatedAuditEvent['user'] }): EmulatedAuditEvent {
+    return addAuditEvent(this.model, org, opts);
   }
 
   // ----- request handling -----

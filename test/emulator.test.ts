@@ -3,7 +3,21 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
-import { PulumiEmulator, type EmulatedStack, type EmulatorResponse, type EmulatedUpdate, type EmulatedUpdateInfo } from '../emulator/server.js';
+import {
+  AUDIT_LOGS_NOT_AVAILABLE,
+  ESC_NOT_ENABLED,
+  NOT_STARTED_TIME,
+  PulumiEmulator,
+  type EmulatedAuditEvent,
+  type EmulatedDeployment,
+  type EmulatedEnvironment,
+  type EmulatedRevision,
+  type EmulatedStack,
+  type EmulatorResponse,
+  type EmulatedUpdate,
+  type EmulatedUpdateInfo,
+  type EmulatorOptions,
+} from '../emulator/server.js';
 import { positiveInt, tokenPage, withContinuation } from '../emulator/paging.js';
 import { ROUTES } from '../emulator/resources/index.js';
 import { HttpError, knownOrg, ok, route } from '../emulator/routing.js';
@@ -592,11 +606,415 @@ void describe('emulator: options', () => {
   });
 });
 
+interface EnvironmentsPage {
+  environments: EmulatedEnvironment[];
+  nextToken: string;
+}
+interface DeploymentsPage {
+  deployments: EmulatedDeployment[];
+  itemsPerPage: number;
+  total: number;
+}
+interface AuditPage {
+  auditLogEvents: EmulatedAuditEvent[];
+  continuationToken?: string;
+}
+
+const SPACED_SECONDS = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const SPACED_MILLIS = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
+const RFC3339_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function allEnvironments(em: PulumiEmulator, org: string, maxResults: number): Promise<{ environments: EmulatedEnvironment[]; pages: EnvironmentsPage[] }> {
+  const pages: EnvironmentsPage[] = [];
+  let token = '';
+  do {
+    const page: EnvironmentsPage = await getJson(em, `/api/esc/environments/${org}?maxResults=${maxResults}${token ? `&continuationToken=${token}` : ''}`);
+    pages.push(page);
+    token = page.nextToken;
+  } while (token !== '');
+  return { environments: pages.flatMap((p) => p.environments), pages };
+}
+
+function versionsPath(org: string, project: string, env: string): string {
+  return `/api/esc/environments/${encodeURIComponent(org)}/${encodeURIComponent(project)}/${encodeURIComponent(env)}/versions`;
+}
+
+/** Every revision by keyset paging, as the ESC CLI pages: `before` the oldest number seen until an empty page. */
+async function allRevisions(em: PulumiEmulator, org: string, project: string, env: string, count: number): Promise<{ revisions: EmulatedRevision[]; pages: number }> {
+  const revisions: EmulatedRevision[] = [];
+  let pages = 0;
+  for (;;) {
+    const oldest = revisions[revisions.length - 1];
+    const page = await getJson<EmulatedRevision[]>(em, `${versionsPath(org, project, env)}?count=${count}${oldest ? `&before=${oldest.number}` : ''}`);
+    pages++;
+    if (page.length === 0) return { revisions, pages };
+    assert.ok(page.length <= count);
+    revisions.push(...page);
+  }
+}
+
+async function allDeployments(em: PulumiEmulator, org: string, query: string, pageSize: number): Promise<{ deployments: EmulatedDeployment[]; pages: number }> {
+  const deployments: EmulatedDeployment[] = [];
+  for (let page = 1; ; page++) {
+    const body = await getJson<DeploymentsPage>(em, `/api/orgs/${org}/deployments?page=${page}&pageSize=${pageSize}${query}`);
+    assert.equal(body.itemsPerPage, pageSize);
+    deployments.push(...body.deployments);
+    if (page * pageSize >= body.total) return { deployments, pages: page };
+  }
+}
+
+async function allAuditEvents(em: PulumiEmulator, org: string, query = ''): Promise<{ events: EmulatedAuditEvent[]; pages: AuditPage[] }> {
+  const pages: AuditPage[] = [];
+  let token: string | undefined;
+  do {
+    const page: AuditPage = await getJson(em, `/api/orgs/${org}/auditlogs/v2?${query}${token ? `&continuationToken=${token}` : ''}`);
+    pages.push(page);
+    token = page.continuationToken;
+  } while (token !== undefined);
+  return { events: pages.flatMap((p) => p.auditLogEvents), pages };
+}
+
+/** An emulator started before the suite this is called in and closed after it; `em()` is that emulator. */
+function suiteEmulator(options: EmulatorOptions): () => PulumiEmulator {
+  let started: PulumiEmulator | undefined;
+  before(async () => {
+    started = await PulumiEmulator.start(options);
+  });
+  after(() => started?.close());
+  return () => {
+    assert.ok(started, 'the suite has started its emulator');
+    return started;
+  };
+}
+
+void describe('emulator: ESC environments and revisions', () => {
+  const em = suiteEmulator({ orgs: ['acme', 'globex', 'initech'], environmentsPerOrg: 7, orgsWithoutEnvironments: ['initech'] });
+
+  void it('pages environments by token, with an empty nextToken on the last page, in the inspection order', async () => {
+    for (const org of ['acme', 'globex']) {
+      const { environments, pages } = await allEnvironments(em(), org, 3);
+      assert.deepEqual(pages.map((p) => p.environments.length), [3, 3, 1]);
+      assert.deepEqual(pages.map((p) => p.nextToken === ''), [false, false, true]);
+      assert.deepEqual(environments, em().environments(org));
+      const keys = environments.map((e) => `${e.project}/${e.name}`);
+      assert.equal(new Set(keys).size, keys.length);
+      assert.deepEqual(keys, [...keys].sort((a, b) => a.localeCompare(b)), 'by project, then name');
+    }
+    const whole = await getJson<EnvironmentsPage>(em(), '/api/esc/environments/acme');
+    assert.deepEqual(whole, { environments: em().environments('acme'), nextToken: '' });
+  });
+
+  void it('generates environments in the service shape', () => {
+    const all = ['acme', 'globex'].flatMap((org) => em().environments(org));
+    for (const e of all) {
+      assert.match(e.id, UUID);
+      assert.match(e.created, SPACED_SECONDS);
+      assert.match(e.modified, SPACED_SECONDS);
+      assert.ok(e.modified >= e.created);
+      assert.equal(typeof e.ownedBy.githubLogin, 'string');
+      assert.equal(typeof e.settings.deletionProtected, 'boolean');
+      for (const count of Object.values(e.referrerMetadata)) assert.ok(Number.isInteger(count) && count >= 0);
+      assert.ok(Object.values(e.tags).every((v) => typeof v === 'string'));
+    }
+    assert.ok(all.some((e) => Object.keys(e.tags).length === 0) && all.some((e) => Object.keys(e.tags).length > 0), 'tags are sometimes empty');
+    assert.ok(all.some((e) => e.project === 'default'));
+  });
+
+  void it('refuses foreign tokens and bad maxResults; 403 without ESC, 404 for an unknown org', async () => {
+    const stacksToken = (await getJson<StacksPage>(em(), '/api/user/stacks?organization=acme&maxResults=1')).continuationToken;
+    await expectError(em(), `/api/esc/environments/acme?continuationToken=${stacksToken ?? ''}`, 400, 'Invalid continuation token');
+    const acmeToken = (await getJson<EnvironmentsPage>(em(), '/api/esc/environments/acme?maxResults=1')).nextToken;
+    await expectError(em(), `/api/esc/environments/globex?continuationToken=${acmeToken}`, 400, 'Invalid continuation token');
+    await expectError(em(), '/api/esc/environments/acme?maxResults=0', 400, "Invalid 'maxResults' value.");
+    await expectError(em(), '/api/esc/environments/initech', 403, ESC_NOT_ENABLED);
+    await expectError(em(), '/api/esc/environments/initech/default/dev/versions', 403, ESC_NOT_ENABLED);
+    await expectError(em(), '/api/esc/environments/nope', 404, "Not Found: Organization 'nope' not found");
+    await expectError(em(), versionsPath('acme', 'default', 'no-such-env'), 404, "Not Found: environment 'acme/default/no-such-env' not found");
+  });
+
+  void it('pages revisions newest first by before/count, down to an empty page', async () => {
+    let full = 0;
+    let empty = 0;
+    for (const org of ['acme', 'globex']) {
+      for (const env of em().environments(org)) {
+        const expected = em().revisions(org, env.project, env.name);
+        const { revisions, pages } = await allRevisions(em(), org, env.project, env.name, 5);
+        assert.deepEqual(revisions, expected);
+        assert.equal(pages, Math.ceil(expected.length / 5) + 1);
+        assert.deepEqual(revisions.map((r) => r.number), Array.from({ length: revisions.length }, (_, i) => revisions.length - i));
+        for (const [i, r] of revisions.entries()) {
+          assert.match(r.created, RFC3339_Z);
+          if (i > 0) assert.ok(r.created < (revisions[i - 1]?.created ?? ''), 'created grows with number');
+          assert.equal(r.tags.includes('latest'), i === 0);
+          if (r.retracted) assert.ok(r.retracted.replacement > r.number && RFC3339_Z.test(r.retracted.at));
+        }
+        if (expected.length === 12) full++;
+        if (expected.length === 0) empty++;
+      }
+    }
+    assert.ok(full >= 2 && empty >= 2, `a full history and an empty one per org (${full}, ${empty})`);
+    const env = em().environments('acme').find((e) => em().revisions('acme', e.project, e.name).length === 12);
+    assert.ok(env);
+    const path = versionsPath('acme', env.project, env.name);
+    assert.deepEqual((await getJson<EmulatedRevision[]>(em(), `${path}?before=8&count=3`)).map((r) => r.number), [7, 6, 5]);
+    assert.deepEqual(await getJson<EmulatedRevision[]>(em(), `${path}?before=1`), []);
+    assert.equal((await getJson<EmulatedRevision[]>(em(), `${path}?before=99`)).length, 12);
+    assert.equal((await getJson<EmulatedRevision[]>(em(), path)).length, 12, 'count defaults to 100');
+    await expectError(em(), `${path}?count=0`, 400, "Invalid 'count' value.");
+    await expectError(em(), `${path}?before=x`, 400, "Invalid 'before' value.");
+  });
+
+  void it('sometimes retracts a revision, links a change request, or tags more than the newest', async () => {
+    const big = await PulumiEmulator.start({ orgs: 1, environmentsPerOrg: 30 });
+    try {
+      const all = big.environments('org-1').flatMap((e) => big.revisions('org-1', e.project, e.name));
+      assert.ok(all.some((r) => r.retracted !== undefined));
+      assert.ok(all.some((r) => r.sourceChangeRequest !== undefined));
+      assert.ok(all.some((r) => r.tags.length > 1 || (r.tags.length === 1 && r.tags[0] !== 'latest')));
+    } finally {
+      await big.close();
+    }
+  });
+
+  void it('caps maxResults and count at 500', async () => {
+    const big = await PulumiEmulator.start({ orgs: 1, environmentsPerOrg: 501, revisionsPerEnvironment: 501 });
+    try {
+      const page = await getJson<EnvironmentsPage>(big, '/api/esc/environments/org-1?maxResults=1000');
+      assert.equal(page.environments.length, 500);
+      assert.notEqual(page.nextToken, '');
+      const env = big.environments('org-1').find((e) => big.revisions('org-1', e.project, e.name).length === 501);
+      assert.ok(env);
+      assert.equal((await getJson<EmulatedRevision[]>(big, `${versionsPath('org-1', env.project, env.name)}?count=1000`)).length, 500);
+    } finally {
+      await big.close();
+    }
+  });
+
+  void it('addRevision appends revision N+1, created now and tagged latest, and moves modified', async () => {
+    const env = em().environments('globex').find((e) => em().revisions('globex', e.project, e.name).length > 0);
+    assert.ok(env);
+    const before = em().revisions('globex', env.project, env.name);
+    const added = em().addRevision('globex', env.project, env.name);
+    assert.equal(added.number, before.length + 1);
+    assert.deepEqual(added.tags, ['latest']);
+    assert.ok(added.created > (before[0]?.created ?? ''));
+    const [newest, previous] = await getJson<EmulatedRevision[]>(em(), `${versionsPath('globex', env.project, env.name)}?count=2`);
+    assert.deepEqual(newest, added);
+    assert.equal(previous?.tags.includes('latest'), false);
+    const modified = em().environments('globex').find((e) => e.id === env.id)?.modified ?? '';
+    assert.equal(modified, added.created.replace('T', ' ').replace('Z', ''));
+    assert.throws(() => em().addRevision('globex', 'default', 'no-such-env'), RangeError);
+  });
+});
+
+void describe('emulator: organization deployments', () => {
+  const em = suiteEmulator({ orgs: ['acme', 'globex'], orgsWithoutDeployments: ['globex'] });
+
+  void it('pages deployments by number with itemsPerPage and total, newest first, oldest first with asc=true', async () => {
+    const expected = em().deployments('acme');
+    assert.equal(expected.length, 15);
+    const first = await getJson<DeploymentsPage>(em(), '/api/orgs/acme/deployments');
+    assert.deepEqual(first, { deployments: expected.slice(0, 10), itemsPerPage: 10, total: 15 });
+    const { deployments, pages } = await allDeployments(em(), 'acme', '', 4);
+    assert.equal(pages, 4);
+    assert.deepEqual(deployments, expected);
+    const created = deployments.map((d) => d.created);
+    assert.deepEqual(created, [...created].sort().reverse(), 'newest first');
+    assert.deepEqual((await allDeployments(em(), 'acme', '&sort=created&asc=true', 6)).deployments, [...expected].reverse());
+    const byModified = (await allDeployments(em(), 'acme', '&sort=modified', 15)).deployments.map((d) => d.modified);
+    assert.deepEqual(byModified, [...byModified].sort().reverse());
+    const beyond = await getJson<DeploymentsPage>(em(), '/api/orgs/acme/deployments?page=9&pageSize=5');
+    assert.deepEqual(beyond, { deployments: [], itemsPerPage: 5, total: 15 });
+    const capped = await getJson<DeploymentsPage>(em(), '/api/orgs/acme/deployments?pageSize=500');
+    assert.equal(capped.itemsPerPage, 100);
+    assert.equal(capped.deployments.length, 15);
+  });
+
+  void it('refuses bad page, pageSize, asc and sort; lists nothing for an org without Deployments', async () => {
+    await expectError(em(), '/api/orgs/acme/deployments?page=0', 400, "Invalid 'page' value.");
+    await expectError(em(), '/api/orgs/acme/deployments?pageSize=0', 400, "Invalid 'pageSize' value.");
+    await expectError(em(), '/api/orgs/acme/deployments?asc=yes', 400, "Invalid 'asc' value.");
+    await expectError(em(), '/api/orgs/acme/deployments?sort=color', 400, "Invalid 'sort' value.");
+    await expectError(em(), '/api/orgs/nope/deployments', 404, "Not Found: Organization 'nope' not found");
+    assert.deepEqual(await getJson<DeploymentsPage>(em(), '/api/orgs/globex/deployments'), { deployments: [], itemsPerPage: 10, total: 0 });
+  });
+
+  void it('generates deployments of existing stacks in the service shape, with a fake secret in every update', () => {
+    const deployments = em().deployments('acme');
+    const stacks = new Set(em().stacks('acme').map((s) => `${s.projectName}/${s.stackName}`));
+    assert.equal(deployments[0]?.status, 'running');
+    assert.ok(deployments.slice(2).every((d) => ['succeeded', 'failed', 'skipped'].includes(d.status)), 'only the newest one or two still run');
+    // Versions count each stack's deployments, oldest first.
+    const seen = new Map<string, number>();
+    for (const d of [...deployments].reverse()) {
+      const key = `${d.projectName}/${d.stackName}`;
+      assert.ok(stacks.has(key), key);
+      assert.equal(d.version, (seen.get(key) ?? 0) + 1);
+      seen.set(key, d.version);
+    }
+    for (const d of deployments) {
+      assert.match(d.id, UUID);
+      assert.match(d.created, SPACED_MILLIS);
+      assert.match(d.modified, SPACED_MILLIS);
+      assert.ok(d.modified >= d.created);
+      for (const u of d.updates) {
+        assert.match(u.environment['AWS_SECRET_ACCESS_KEY'] ?? '', /^not-a-real-secret-\d+$/);
+        assert.equal(u.result === 'in-progress', u.endTime === 0);
+      }
+      for (const job of d.jobs) {
+        assert.equal(job.status, d.status);
+        for (const step of job.steps) {
+          assert.match(step.started, RFC3339_Z);
+          if (step.status === 'not-started') assert.deepEqual([step.started, step.lastUpdated], [NOT_STARTED_TIME, NOT_STARTED_TIME]);
+        }
+      }
+    }
+    assert.ok(deployments.some((d) => d.updates.length > 0));
+    assert.ok(deployments.some((d) => d.agentPool !== undefined) && deployments.some((d) => d.agentPool === undefined));
+    assert.ok(new Set(deployments.map((d) => d.initiator)).size > 1);
+  });
+
+  void it('addDeployment adds a running deployment first; setDeploymentStatus finishes it and moves modified', async () => {
+    const stack = em().stacks('acme')[0];
+    assert.ok(stack);
+    const previous = em().deployments('acme').filter((d) => d.projectName === stack.projectName && d.stackName === stack.stackName);
+    const added = em().addDeployment('acme', { projectName: stack.projectName, stackName: stack.stackName, pulumiOperation: 'refresh' });
+    assert.equal(added.status, 'running');
+    assert.equal(added.pulumiOperation, 'refresh');
+    assert.equal(added.version, previous.length + 1);
+    assert.ok(added.created > (em().deployments('acme')[1]?.created ?? ''));
+    const page = await getJson<DeploymentsPage>(em(), '/api/orgs/acme/deployments?pageSize=1');
+    assert.deepEqual(page, { deployments: [added], itemsPerPage: 1, total: 16 });
+
+    const finished = em().setDeploymentStatus('acme', added.id, 'succeeded');
+    assert.equal(finished.status, 'succeeded');
+    assert.ok(finished.modified > added.modified);
+    assert.equal(finished.created, added.created);
+    assert.ok(finished.jobs[0]?.steps.every((s) => s.status === 'succeeded'));
+    assert.equal(finished.updates[0]?.result, 'succeeded');
+    assert.deepEqual((await getJson<DeploymentsPage>(em(), '/api/orgs/acme/deployments?pageSize=1&sort=modified')).deployments, [finished]);
+
+    // An org that did not use Deployments lists the first one it starts.
+    const started = em().addDeployment('globex', { status: 'accepted' });
+    assert.deepEqual(await getJson<DeploymentsPage>(em(), '/api/orgs/globex/deployments'), { deployments: [started], itemsPerPage: 10, total: 1 });
+    assert.deepEqual(started.updates, []);
+    assert.throws(() => em().setDeploymentStatus('acme', 'no-such-id', 'failed'), RangeError);
+    assert.throws(() => em().addDeployment('acme', { projectName: 'nope', stackName: 'dev' }), RangeError);
+  });
+});
+
+void describe('emulator: audit log events', () => {
+  const em = suiteEmulator({ orgs: ['acme', 'globex'], orgsWithoutAuditLogs: ['globex'] });
+
+  void it('pages 60 events newest first, 25 a page, without a token on the last page', async () => {
+    const { events, pages } = await allAuditEvents(em(), 'acme');
+    assert.deepEqual(pages.map((p) => p.auditLogEvents.length), [25, 25, 10]);
+    assert.deepEqual(Object.keys(pages[2] ?? {}), ['auditLogEvents']);
+    assert.deepEqual(events, em().auditEvents('acme'));
+    const times = events.map((e) => e.timestamp);
+    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.ok(times.some((t, i) => t === times[i - 1]), 'two events share a timestamp');
+    assert.equal(times[24], times[25], 'also across the first page boundary');
+    for (const e of events) {
+      assert.ok(Number.isInteger(e.timestamp) && e.timestamp > 1.7e9 && e.timestamp < 1.75e9);
+      assert.equal(typeof e.sourceIP, 'string');
+      assert.match(e.event, /^[a-z]+(\.[a-z]+)+$/);
+      assert.deepEqual(Object.keys(e.user), ['name', 'githubLogin', 'avatarUrl']);
+    }
+    for (const key of ['tokenID', 'reqOrgAdmin', 'authFailure', 'actorUrn'] as const) {
+      assert.ok(events.some((e) => e[key] !== undefined) && events.some((e) => e[key] === undefined), key);
+    }
+  });
+
+  void it('answers the window [startTime, endTime) only, and refuses a token of another window', async () => {
+    const all = em().auditEvents('acme');
+    const from = all[40]?.timestamp ?? 0;
+    const to = all[5]?.timestamp ?? 0;
+    const inWindow = all.filter((e) => e.timestamp >= from && e.timestamp < to);
+    const { events, pages } = await allAuditEvents(em(), 'acme', `startTime=${from}&endTime=${to}`);
+    assert.deepEqual(events, inWindow);
+    assert.ok(events.some((e) => e.timestamp === from) && !events.some((e) => e.timestamp === to));
+    assert.equal(pages.length, 2);
+    assert.deepEqual((await allAuditEvents(em(), 'acme', `startTime=${from}`)).events, all.filter((e) => e.timestamp >= from));
+    assert.deepEqual((await getJson<AuditPage>(em(), `/api/orgs/acme/auditlogs/v2?startTime=${to}&endTime=${from}`)).auditLogEvents, []);
+    const token = pages[0]?.continuationToken ?? '';
+    await expectError(em(), `/api/orgs/acme/auditlogs/v2?startTime=${from}&continuationToken=${token}`, 400, 'Invalid continuation token');
+    await expectError(em(), '/api/orgs/acme/auditlogs/v2?startTime=yesterday', 400, "Invalid 'startTime' value.");
+    await expectError(em(), '/api/orgs/acme/auditlogs/v2?endTime=-1', 400, "Invalid 'endTime' value.");
+  });
+
+  void it('answers 403 on a plan without audit logs and 404 for an unknown org', async () => {
+    await expectError(em(), '/api/orgs/globex/auditlogs/v2', 403, AUDIT_LOGS_NOT_AVAILABLE);
+    await expectError(em(), '/api/orgs/nope/auditlogs/v2', 404, "Not Found: Organization 'nope' not found");
+  });
+
+  void it('addAuditEvent logs a newest event; a client paging meanwhile sees neither a repeat nor a gap', async () => {
+    const before = em().auditEvents('acme');
+    const first = await getJson<AuditPage>(em(), '/api/orgs/acme/auditlogs/v2');
+    const added = em().addAuditEvent('acme', { event: 'stack.update', description: "Updated stack 'x/y'" });
+    assert.ok(added.timestamp > (before[0]?.timestamp ?? 0));
+    assert.equal(added.event, 'stack.update');
+    let token = first.continuationToken;
+    const rest: EmulatedAuditEvent[] = [];
+    while (token !== undefined) {
+      const page: AuditPage = await getJson(em(), `/api/orgs/acme/auditlogs/v2?continuationToken=${token}`);
+      rest.push(...page.auditLogEvents);
+      token = page.continuationToken;
+    }
+    assert.deepEqual([...first.auditLogEvents, ...rest], before);
+    const { events } = await allAuditEvents(em(), 'acme', `startTime=${added.timestamp}`);
+    assert.deepEqual(events, [added]);
+    assert.deepEqual(em().auditEvents('acme')[0], added);
+  });
+});
+
+void describe('emulator: determinism of the ESC, deployment and audit log data', () => {
+  void it('gives the same answers for the same options and other ones for another seed, leaving older resources alone', async () => {
+    const opts = { orgs: 2, environmentsPerOrg: 5, deploymentsPerOrg: 12, auditEventsPerOrg: 30 };
+    const [a, b, c, plain] = await Promise.all([
+      PulumiEmulator.start({ ...opts, seed: 5 }),
+      PulumiEmulator.start({ ...opts, seed: 5 }),
+      PulumiEmulator.start({ ...opts, seed: 6 }),
+      PulumiEmulator.start({ orgs: 2, seed: 5, environmentsPerOrg: 0, deploymentsPerOrg: 0, auditEventsPerOrg: 0 }),
+    ]);
+    try {
+      const overHttp = async (em: PulumiEmulator): Promise<unknown> => {
+        const answers: unknown[] = [];
+        for (const org of em.orgNames()) {
+          const { environments } = await allEnvironments(em, org, 2);
+          const revisions = await Promise.all(environments.map((e) => allRevisions(em, org, e.project, e.name, 4)));
+          answers.push(environments, revisions, await allDeployments(em, org, '', 5), await allAuditEvents(em, org));
+        }
+        return answers;
+      };
+      assert.deepEqual(await overHttp(a), await overHttp(b));
+      assert.notDeepEqual(await overHttp(a), await overHttp(c));
+      // The new resources draw from streams of their own: the stacks, updates, members and teams are those of a model without them.
+      const older = (em: PulumiEmulator): unknown =>
+        em.orgNames().map((org) => [em.stacks(org), em.stacks(org).map((s) => em.updates(org, s.projectName, s.stackName)), em.members(org), em.teams(org)]);
+      assert.deepEqual(older(a), older(plain));
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close(), plain.close()]);
+    }
+  });
+});
+
 void describe('emulator: route table', () => {
   void it('lists every endpoint once', () => {
     const endpoints = ROUTES.map((r) => `${r.method} ${r.pattern}`);
     assert.equal(new Set(endpoints).size, endpoints.length);
-    for (const endpoint of ['GET /api/user', 'GET /api/user/stacks', 'GET /api/stacks/:org/:project/:stack/updates', 'GET /api/orgs/:org/members', 'GET /api/orgs/:org/teams']) {
+    for (const endpoint of [
+      'GET /api/user',
+      'GET /api/user/stacks',
+      'GET /api/stacks/:org/:project/:stack/updates',
+      'GET /api/orgs/:org/members',
+      'GET /api/orgs/:org/teams',
+      'GET /api/esc/environments/:org',
+      'GET /api/esc/environments/:org/:project/:env/versions',
+      'GET /api/orgs/:org/deployments',
+      'GET /api/orgs/:org/auditlogs/v2',
+    ]) {
       assert.ok(endpoints.includes(endpoint), endpoint);
     }
   });

@@ -68,6 +68,11 @@ export const membersData: OrgData<EmulatedMember[]> = {
   },
 };
 
+/** A copy of a random member's user info: who owns, changes or runs something in the org; `fallback` when it has no members. */
+export function someMemberUser(rng: Rng, members: readonly EmulatedMember[], fallback: EmulatedUserInfo): EmulatedUserInfo {
+  return { ...(members.length > 0 ? rng.pick(members).user : fallback) };
+}
+
 export const memberRoutes: Route[] = [
   route('GET', '/api/orgs/:org/members', (params, query, { model }) => {
     const org = knownOrg(model, params.org);

@@ -83,7 +83,8 @@ const KINDS: ReadonlyArray<readonly [string, number]> = [
   ['destroy', 5],
   ['import', 3],
 ];
-const BOT_USER: EmulatedUserInfo = {
+/** Who runs what Pulumi Deployments runs. */
+export const BOT_USER: EmulatedUserInfo = {
   name: 'Pulumi Deployments',
   githubLogin: 'pulumi-deployments-bot',
   avatarUrl: 'https://avatars.example.com/u/pulumi-deployments-bot',

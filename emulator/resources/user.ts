@@ -11,6 +11,9 @@ export interface EmulatedUser {
   organizations: Array<{ name: string; githubLogin: string; avatarUrl: string; role: string }>;
   identities: string[];
   tokenInfo?: { name: string; organization?: string; team?: string };
+  hasMFA: boolean;
+  isOrgManaged: boolean;
+  isManagedByMultiOrg: boolean;
 }
 
 function currentUser(model: EmulatorModel): EmulatedUser {
@@ -26,8 +29,12 @@ function currentUser(model: EmulatorModel): EmulatedUser {
       avatarUrl: `https://avatars.example.com/o/${name}`,
       role: 'admin',
     })),
-    identities: ['github'],
+    identities: ['github.com'],
+    // A personal token: the service names it and leaves out the organization and team of org and team tokens.
     tokenInfo: { name: 'emulator-token' },
+    hasMFA: false,
+    isOrgManaged: false,
+    isManagedByMultiOrg: false,
   };
 }
 
