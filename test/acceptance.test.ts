@@ -78,8 +78,9 @@ void describe('Airbyte acceptance test rules', () => {
     for (const stream of catalog.streams) {
       for (const [path, value] of additionalProperties(stream.json_schema)) assert.equal(value, true, `${stream.name}: ${path} must be true`);
       for (const cursor of stream.default_cursor_field ?? []) {
-        const property = (stream.json_schema as { properties: Record<string, { type: string[] }> }).properties[cursor];
-        assert.ok(property?.type.includes('integer'), `${stream.name}: cursor ${cursor} is an integer property`);
+        // CAT reads a cursor as an integer or a string (and a string's format must hold).
+        const property = (stream.json_schema as { properties: Record<string, { type: string[]; format?: string }> }).properties[cursor];
+        assert.ok(property?.type.includes('integer') || (property?.type.includes('string') && property.format === 'date-time'), `${stream.name}: cursor ${cursor} is an integer or a date-time property`);
       }
     }
   });

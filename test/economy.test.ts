@@ -46,7 +46,24 @@ void describe('request economy', () => {
       assert.equal(third.code, 0, third.stderr);
       const paths = emulator.requests.map((r) => r.path);
       assert.equal(paths.filter((p) => p.endsWith('/updates')).length, 0, 'no update history is requested');
-      assert.deepEqual([...new Set(paths)].sort(), ['/api/orgs/acme/members', '/api/orgs/acme/teams', '/api/orgs/globex/members', '/api/orgs/globex/teams', '/api/user', '/api/user/stacks']);
+      // Full-refresh listings, one page each of the time-ordered ones, and each environment's newest
+      // revisions (nothing in an environment's listing shows that it has no new revision).
+      const environmentPaths = emulator.orgNames().flatMap((org) => [`/api/esc/environments/${org}`, ...emulator.environments(org).map((e) => `/api/esc/environments/${org}/${e.project}/${e.name}/versions`)]);
+      assert.deepEqual(
+        [...new Set(paths)].sort(),
+        [
+          '/api/orgs/acme/deployments',
+          '/api/orgs/acme/members',
+          '/api/orgs/acme/teams',
+          '/api/orgs/globex/deployments',
+          '/api/orgs/globex/members',
+          '/api/orgs/globex/teams',
+          '/api/user',
+          '/api/user/stacks',
+          ...environmentPaths,
+        ].sort(),
+      );
+      assert.equal(paths.filter((p) => p.endsWith('/versions')).length, environmentPaths.length - 2, 'one request per environment');
       // Before the sync: the token once, and each organization with a one-stack probe.
       assert.equal(paths.filter((p) => p === '/api/user').length, 1);
       assert.equal(emulator.requests.filter((r) => r.path === '/api/user/stacks' && r.query.maxResults === '1').length, 2);

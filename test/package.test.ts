@@ -7,6 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { STREAM_NAMES } from '../src/streams/index.js';
 import { REPO_ROOT, tempDir } from './support/cli.js';
 
 const execFileAsync = promisify(execFile);
@@ -120,7 +121,7 @@ void describe('npm package', { timeout: 600_000 }, () => {
       const about = JSON.parse(result.stdout) as { name?: string; version?: string; streams?: Array<{ name: string }> };
       assert.equal(about.name, 'tap-pulumi-cloud');
       assert.match(about.version ?? '', /^\d+\.\d+\.\d+/);
-      assert.deepEqual(about.streams?.map((s) => s.name).sort(), ['organization_members', 'organization_teams', 'stack_updates', 'stacks']);
+      assert.deepEqual(about.streams?.map((s) => s.name), [...STREAM_NAMES]);
     });
 
     void it('runs as source-pulumi-cloud: spec', async () => {

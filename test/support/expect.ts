@@ -3,28 +3,46 @@ import assert from 'node:assert/strict';
 import type { PulumiEmulator } from '../../emulator/server.js';
 import { SchemaRegistry } from '../../src/streams/schemas.js';
 import type { StreamName } from '../../src/streams/index.js';
-import { streamByName } from '../../src/streams/index.js';
+import { streamByName, STREAMS } from '../../src/streams/index.js';
 
-export interface Expected {
+/** The streams a run without a catalog syncs (and catalog.json holds): every stream selected by default. */
+export const DEFAULT_STREAMS: string[] = STREAMS.filter((stream) => stream.selectedByDefault).map((stream) => stream.name);
+
+// A type, not an interface: Object.entries sees its values as numbers.
+export type Expected = {
   stacks: number;
   stack_updates: number;
   organization_members: number;
   organization_teams: number;
-}
+  environments: number;
+  environment_revisions: number;
+  deployments: number;
+};
 
+/** How many records of each default stream the emulator holds for these organizations. */
 export function expectedCounts(emulator: PulumiEmulator, orgs = emulator.orgNames()): Expected {
-  let stacks = 0;
-  let updates = 0;
-  let members = 0;
-  let teams = 0;
+  const expected: Expected = { stacks: 0, stack_updates: 0, organization_members: 0, organization_teams: 0, environments: 0, environment_revisions: 0, deployments: 0 };
+  const { options } = emulator;
   for (const org of orgs) {
     const list = emulator.stacks(org);
-    stacks += list.length;
-    for (const s of list) updates += emulator.updates(org, s.projectName, s.stackName).length;
-    members += emulator.members(org).length;
-    if (!emulator.options.orgsWithoutTeams.includes(org)) teams += emulator.teams(org).length;
+    expected.stacks += list.length;
+    for (const s of list) expected.stack_updates += emulator.updates(org, s.projectName, s.stackName).length;
+    expected.organization_members += emulator.members(org).length;
+    if (!options.orgsWithoutTeams.includes(org)) expected.organization_teams += emulator.teams(org).length;
+    if (!options.orgsWithoutEnvironments.includes(org)) {
+      for (const environment of emulator.environments(org)) {
+        expected.environments++;
+        expected.environment_revisions += emulator.revisions(org, environment.project ?? 'default', environment.name).length;
+      }
+    }
+    if (!options.orgsWithoutDeployments.includes(org)) expected.deployments += emulator.deployments(org).length;
   }
-  return { stacks, stack_updates: updates, organization_members: members, organization_teams: teams };
+  return expected;
+}
+
+/** The counts a run's records show: streams with no record do not appear. */
+export function present(expected: Expected | Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(expected).filter(([, count]) => count > 0));
 }
 
 const schemas = new SchemaRegistry();
