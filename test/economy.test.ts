@@ -64,9 +64,9 @@ void describe('request economy', () => {
         ].sort(),
       );
       assert.equal(paths.filter((p) => p.endsWith('/versions')).length, environmentPaths.length - 2, 'one request per environment');
-      // Before the sync: the token once, and each organization with a one-stack probe.
+      // Before the sync: the token once; the organizations are among the user's, so no probe.
       assert.equal(paths.filter((p) => p === '/api/user').length, 1);
-      assert.equal(emulator.requests.filter((r) => r.path === '/api/user/stacks' && r.query.maxResults === '1').length, 2);
+      assert.equal(emulator.requests.filter((r) => r.path === '/api/user/stacks' && r.query.maxResults === '1').length, 0);
       assert.equal(recordsByStream(third.stdout, 'airbyte').get('stack_updates'), undefined);
     } finally {
       await emulator.close();

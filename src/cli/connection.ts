@@ -40,9 +40,11 @@ export async function verifyAccess(client: PulumiClient, config: TapConfig, veri
     return { problem: describe(error) };
   }
   const known = (user.organizations ?? []).map((o) => o.githubLogin ?? o.name).filter((name): name is string => typeof name === 'string' && name !== '');
-  // Organizations are probed side by side: a couple of requests however many there are.
+  // An organization the token's user belongs to needs no request; any other (an organization or team
+  // token may not list it) is probed with a one-stack listing. Probes go side by side.
   const problems = await Promise.all(
     config.organizations.map(async (organization) => {
+      if (known.includes(organization)) return undefined;
       try {
         await client.getJson('/api/user/stacks', { organization, maxResults: 1 }, options('/api/user/stacks'));
         return undefined;
