@@ -11,10 +11,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { PulumiEmulator } from '../../emulator/server.js';
 import { DOCUMENTATION_URL } from '../../src/config/spec.js';
 import { REPO_ROOT, tempDir, writeJson, type CliResult } from '../support/cli.js';
-import { assertValidAndUnique, counts, expectedCounts } from '../support/expect.js';
+import { assertValidAndUnique, counts, DEFAULT_STREAMS, expectedCounts } from '../support/expect.js';
+import { STREAM_NAMES } from '../../src/streams/index.js';
 import { checkAirbyteOutput, parseLines, recordsByStream } from '../support/protocol.js';
 
-const ALL = ['stacks', 'stack_updates', 'organization_members', 'organization_teams'];
+const ALL = DEFAULT_STREAMS;
 const IMAGE = 'source-pulumi-cloud:test';
 const APP_DIR = '/opt/tap-pulumi-cloud';
 
@@ -216,7 +217,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
     assert.equal(discover.code, 0, discover.stderr);
     assert.deepEqual(checkAirbyteOutput(discover.stdout, { command: 'discover' }), []);
     const catalog = ofType(discover.stdout, 'CATALOG')[0]?.catalog as { streams: { name: string }[] } | undefined;
-    assert.deepEqual(catalog?.streams.map((s) => s.name).sort(), [...ALL].sort());
+    assert.deepEqual(catalog?.streams.map((s) => s.name), [...STREAM_NAMES]);
 
     const read = await run('read', '--config', '/secrets/config.json', '--catalog', '/secrets/catalog.json');
     assert.equal(read.code, 0, read.stderr);
