@@ -218,5 +218,5 @@ export function addPathSyntaxStack(emulator: PulumiEmulator, org: string, update
 
 /** Many small organizations (per organization: a stack with two updates, a never-updated one, a member, a team). */
 export function manyOrganizations(count: number): EmulatorOptions {
-  return { orgs: count, stacksPerOrg: 2, updatesPerStack: 2, membersPerOrg: 1, teamsPerOrg: 1 };
+  return { orgs: count, stacksPerOrg: 2, updatesPerStack: 2, membersPerOrg: 1, teamsPerOrg: 1, environmentsPerOrg: 1, deploymentsPerOrg: 2 };
 }
