@@ -144,3 +144,12 @@ void describe('parentShowsNothingNew', () => {
     assert.equal(parentShowsNothingNew({ ...policy, unchangedWhenParent: undefined }, 1, bookmark(100)), false);
   });
 });
+
+void describe('PartitionCursor: a newest-first listing out of order', () => {
+  void it('is read to its end once a newer record follows an older one: older records are skipped, not the end', () => {
+    const cursor = new PartitionCursor({ field: 't', type: 'unix-seconds', order: 'newest-first' }, bookmark(100), now, NOW_MS);
+    assert.deepEqual([130, 150, 90, 120].map((t) => cursor.observe(record(t))), ['emit', 'emit', 'skip', 'emit']);
+    assert.equal(cursor.outOfOrder, true);
+    assert.equal(cursor.completed()?.position, 150);
+  });
+});

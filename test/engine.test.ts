@@ -278,7 +278,7 @@ void describe('the engine, in-process with a fake API', () => {
       known,
     );
     const engine = new SyncEngine({ config, streams: STREAMS, selection: ALL, state, fetch: () => Promise.resolve({}), schemas: { schema: schemas.schema, validator: () => schemas.validator }, now: () => Date.UTC(2026, 0, 1) });
-    const warnings = engine.clampFutureBookmarks();
+    const warnings = engine.prepareBookmarks();
     assert.deepEqual(warnings, ['state: 1 bookmark(s) of log are in the future (up to 2999-01-01T00:00:00.000Z); read from 5 minutes ago instead']);
     assert.equal(state.get('log', { org: 'o1' })?.replication_key_value, new Date(Date.UTC(2026, 0, 1) - 300_000).toISOString());
     assert.equal(state.get('events', { org: 'o1', thing: 'a' })?.replication_key_value, 10 ** 12, 'a sequence number has no future');
@@ -292,5 +292,32 @@ void describe('the engine, in-process with a fake API', () => {
       return words.filter((word) => source.includes(word.toLowerCase())).map((word) => `${file}: ${word}`);
     });
     assert.deepEqual(found, []);
+  });
+});
+
+void describe('the engine: review findings', () => {
+  void it('a bookmark that is not of its cursor type is a config error before anything is read', () => {
+    const state = StateStore.parse({ bookmarks: { events: { partitions: [{ context: { org: 'o1', thing: 'a' }, replication_key: 'seq', replication_key_value: '2024-01-01T00:00:00Z' }] } } }, known);
+    const engine = new SyncEngine({ config, streams: STREAMS, selection: ALL, state, fetch: () => Promise.resolve({}), schemas: { schema: schemas.schema, validator: () => schemas.validator } });
+    assert.throws(() => engine.prepareBookmarks(), /expected a sequence number, got "2024-01-01T00:00:00Z"/);
+  });
+
+  void it('empty pages that name a next page do not end a listing', async () => {
+    const api = new FakeApi(['o1']);
+    let call = 0;
+    const fetch = (request: PageRequest): Promise<unknown> => (request.path === '/orgs/o1/log' && ++call <= 3 ? Promise.resolve({ entries: [], next: String(call * 100) }) : api.fetch(request));
+    const engine = new SyncEngine({ config: { ...config, organizations: ['o1'] }, streams: STREAMS, selection: select(['log', 'incremental']), state: new StateStore(known), fetch, schemas: { schema: schemas.schema, validator: () => schemas.validator } });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(statuses(out), ['log:COMPLETE']);
+  });
+
+  void it('a stop starts no new request and crashes nothing', async () => {
+    const api = new FakeApi(['o1', 'o2']);
+    const stop = new AbortController();
+    stop.abort('test');
+    const { events: out } = await run(api, ALL, new StateStore(known), { signal: stop.signal });
+    assert.equal(api.requests.length, 0);
+    assert.ok(out.every((e) => e.kind !== 'record'));
   });
 });

@@ -222,6 +222,20 @@ void describe('faults', () => {
     }
   });
 
+  void it('a server error on the token check is one transient_error line (a platform may retry it), not a config error', async () => {
+    const emulator = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 1, updatesPerStack: 1 });
+    try {
+      emulator.beforeRoute = (ctx, next) => (ctx.path === '/api/user' ? { status: 503, body: { code: 503, message: 'Service Unavailable' } } : next());
+      const result = await runCli(['read', '--config', await configFor(emulator), '--catalog', catalog]);
+      assert.equal(result.code, 1);
+      const errors = traces(result.stdout, 'ERROR').map((t) => t.error as { message: string; failure_type: string });
+      assert.deepEqual(errors.map((e) => e.failure_type), ['transient_error']);
+      assert.match(errors[0]?.message ?? '', /GET \/api\/user failed: 503 Service Unavailable/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   void it('a host that does not resolve is one line, without retries', async () => {
     const dir = await tempDir();
     const config = await writeJson(dir, 'config.json', { token: 'pul-0123456789abcdef0123', organizations: ['acme'], base_url: 'https://no-such-host.invalid' });

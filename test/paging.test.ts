@@ -347,11 +347,11 @@ void describe('paginate: one request, keyset, and records that are the whole bod
     await assert.rejects(collect(scripted(['text']).fetchPage, WHOLE_BODY, { kind: 'none' }), /expected a JSON list or object, got string "text"/);
   });
 
-  void it('keyset: asks for the items past the last one read until a short page', async () => {
-    const { fetchPage, queries } = scripted([[{ number: 9 }, { number: 8 }], [{ number: 7 }, { number: 6 }], [{ number: 5 }]]);
+  void it('keyset: asks for the items past the last one read until an empty page, even after a short one (a capped count)', async () => {
+    const { fetchPage, queries } = scripted([[{ number: 9 }, { number: 8 }], [{ number: 7 }], [{ number: 6 }, { number: 5 }], []]);
     const style: PagingStyle = { kind: 'keyset', param: 'before', keyField: 'number', countParam: 'count', count: 2 };
     assert.deepEqual((await collect(fetchPage, WHOLE_BODY, style)).flat().length, 5);
-    assert.deepEqual(queries, [{ count: 2 }, { count: 2, before: 8 }, { count: 2, before: 6 }]);
+    assert.deepEqual(queries, [{ count: 2 }, { count: 2, before: 8 }, { count: 2, before: 7 }, { count: 2, before: 5 }]);
   });
 
   void it('keyset: a server that ignores the key is stopped', async () => {

@@ -32,8 +32,8 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 void describe('progress line', () => {
-  void it('formats stacks read of listed, records and rate', () => {
-    assert.equal(formatProgress({ parentsListed: 3000, parentsDone: 1200, records: 45321 }, 9000), 'stacks 1,200/3,000 read · 45,321 records · 5,036 records/s · 9 s');
+  void it('formats parents read of listed, records and rate', () => {
+    assert.equal(formatProgress({ parentsListed: 3000, parentsDone: 1200, records: 45321 }, 9000), 'parents 1,200/3,000 read · 45,321 records · 5,036 records/s · 9 s');
   });
 
   void it('redraws in place at most every 250 ms and clears itself', () => {
@@ -47,8 +47,8 @@ void describe('progress line', () => {
     line.update({ parentsListed: 10, parentsDone: 3, records: 12 });
     line.clear();
     assert.equal(written.length, 3);
-    assert.ok(written[0]?.startsWith('\r\x1b[Kstacks 1/10 read'));
-    assert.ok(written[1]?.startsWith('\r\x1b[Kstacks 3/10 read'));
+    assert.ok(written[0]?.startsWith('\r\x1b[Kparents 1/10 read'));
+    assert.ok(written[1]?.startsWith('\r\x1b[Kparents 3/10 read'));
     assert.equal(written[2], '\r\x1b[K');
   });
 
@@ -66,8 +66,8 @@ void describe('progress line', () => {
       const tty = await run('script', ['-qec', command, '/dev/null'], { TERM: 'xterm' });
       assert.equal(tty.code, 0, tty.stderr);
       const erase = '\r\u001b[K';
-      assert.ok(tty.stdout.includes(`${erase}stacks `), 'the line is drawn in place');
-      assert.match(tty.stdout, /stacks \d+\/\d+ read · [\d,]+ records/);
+      assert.ok(tty.stdout.includes(`${erase}parents `), 'the line is drawn in place');
+      assert.match(tty.stdout, /parents \d+\/\d+ read · [\d,]+ records/);
       const piped = await run(process.execPath, [CLI, '--config', config]);
       assert.equal(piped.code, 0);
       assert.ok(!piped.stderr.includes('\x1b[K'));

@@ -137,7 +137,15 @@ void describe('StateStore.parse: Singer state', () => {
     assert.equal(store.get('stacks', { org_name: 'b' })?.replication_key_value, 1700000000);
   });
 
-  void it('uses a stream-wide replication_key_value as the fallback for partitions without their own', () => {
+  void it('uses a stream-wide replication_key_value for every partition when the stream has none of its own', () => {
+    const store = parseState({ bookmarks: { stack_updates: { replication_key_value: 1600000000 } } });
+    const other = { ...stackCtx, stack_name: 'dev' };
+    assert.deepEqual(store.get('stack_updates', other), { context: other, replication_key: '', replication_key_value: 1600000000 });
+    assert.equal(store.get('stacks', acme), undefined);
+    assert.deepEqual(store.singerStreamState('stack_updates'), { replication_key_value: 1600000000 });
+  });
+
+  void it('ignores a stream-wide value beside partitions: a partition the state does not list starts from the beginning', () => {
     const store = parseState({
       bookmarks: {
         stack_updates: {
@@ -147,13 +155,8 @@ void describe('StateStore.parse: Singer state', () => {
       },
     });
     assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, 1700000000);
-    const other = { ...stackCtx, stack_name: 'dev' };
-    assert.deepEqual(store.get('stack_updates', other), { context: other, replication_key: '', replication_key_value: 1600000000 });
-    assert.equal(store.get('stacks', acme), undefined);
-    assert.deepEqual(store.singerStreamState('stack_updates'), {
-      partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000000 }],
-      replication_key_value: 1600000000,
-    });
+    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'new' }), undefined);
+    assert.deepEqual(store.singerStreamState('stack_updates'), { partitions: [{ context: stackCtx, replication_key: 'start_time', replication_key_value: 1700000000 }] });
   });
 
   void it('accepts a stream-wide value given as RFC 3339', () => {
@@ -431,23 +434,21 @@ void describe('StateStore.mapBookmarks', () => {
     const store = parseState({
       bookmarks: {
         stack_updates: {
-          replication_key_value: 50,
           partitions: [
             { context: stackCtx, replication_key: 'start_time', replication_key_value: 100 },
             { context: { ...stackCtx, stack_name: 'b' }, replication_key: 'start_time', replication_key_value: 10 },
           ],
         },
+        stacks: { replication_key_value: 50 },
       },
     });
-    const seen: string[] = [];
-    const changed = store.mapBookmarks('stack_updates', (value, where) => {
-      seen.push(where);
-      return Number(value) > 20 ? 20 : undefined;
-    });
-    assert.equal(changed, 2);
+    const change = (value: string | number) => (Number(value) > 20 ? 20 : undefined);
+    assert.equal(store.mapBookmarks('stack_updates', change), 1);
     assert.equal(store.get('stack_updates', stackCtx)?.replication_key_value, 20);
     assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'b' })?.replication_key_value, 10);
-    assert.equal(store.get('stack_updates', { ...stackCtx, stack_name: 'unknown' })?.replication_key_value, 20);
+    const seen: string[] = [];
+    assert.equal(store.mapBookmarks('stacks', (value, where) => (seen.push(where), change(value))), 1);
+    assert.equal(store.get('stacks', { org_name: 'any' })?.replication_key_value, 20);
     assert.ok(seen.some((where) => where.includes('stream-wide')));
   });
 

@@ -10,7 +10,7 @@ import { SingerWriter } from '../protocol/singer-writer.js';
 import { StderrLogger } from '../io/logger.js';
 import { SingerMetrics } from '../io/metrics.js';
 import { ProgressLine } from '../io/progress.js';
-import { ConfigError } from '../errors.js';
+import { TapError } from '../errors.js';
 import { STREAM_NAMES, STREAMS } from '../streams/index.js';
 import { createClient } from './client.js';
 import { verifyAccess } from './connection.js';
@@ -37,7 +37,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   if (args.test !== 'schema' && selection.length > 0) {
     // A wrong token, organization or host is one line before anything starts, not a failure per endpoint.
     const access = await verifyAccess(client, config, { ...(signal ? { signal } : {}), onAttempt: (endpoint, notice) => metrics?.request(endpoint, notice) });
-    if (access.problem !== undefined) throw new ConfigError(access.problem);
+    if (access.problem !== undefined) throw new TapError(access.problem, access.failureType ?? 'config_error');
   }
   const progress = ProgressLine.forTerminal(rt.stderr);
   if (progress && rt.logger instanceof StderrLogger) rt.logger.clearLineFirst = true;
@@ -64,7 +64,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     checkpointIntervalMs: config.checkpointIntervalMs,
   });
 
-  for (const warning of engine.clampFutureBookmarks()) rt.logger.warn(warning);
+  for (const warning of engine.prepareBookmarks()) rt.logger.warn(warning);
   const writer = airbyteWriter ?? new SingerWriter(rt.out, rt.logger);
   if (args.test === 'schema') {
     for (const event of engine.schemaEvents()) await writer.write(event);

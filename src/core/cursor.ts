@@ -183,6 +183,12 @@ export class PartitionCursor {
   futureValue: number | undefined;
   /** A value that is present but cannot be a cursor (set when `observe` returns it). */
   invalidValue: unknown;
+  /**
+   * A newest-first listing that sent a newer record after an older one: its order cannot be
+   * trusted, so reading no longer stops at the bookmark (older records are skipped instead).
+   */
+  outOfOrder = false;
+  private lastPosition: number | undefined;
 
   constructor(
     private readonly policy: CursorPolicy,
@@ -225,8 +231,10 @@ export class PartitionCursor {
       this.nullCursorKeys.push([...record.ownKey]);
       return this.bookmark?.nullCursorKeys.has(key) ? 'skip' : 'emit';
     }
+    if (this.policy.order === 'newest-first' && this.lastPosition !== undefined && position > this.lastPosition) this.outOfOrder = true;
+    this.lastPosition = position;
     const threshold = this.bookmark ? this.bookmark.position - this.lookback : undefined;
-    if (threshold !== undefined && position < threshold) return this.policy.order === 'newest-first' ? 'stop' : 'skip';
+    if (threshold !== undefined && position < threshold) return this.policy.order === 'newest-first' && !this.outOfOrder ? 'stop' : 'skip';
     if (position > this.limit) {
       this.futureValue ??= position;
     } else {

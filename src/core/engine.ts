@@ -78,13 +78,16 @@ export interface SyncSummary {
   parentsDone: number;
 }
 
-/** A page that brings nothing new, twice in a row, means the server is going round in circles. */
+/** A page of items all read before, twice in a row, means the server is going round in circles. */
 const STALE_PAGES_LIMIT = 2;
+/** Empty pages that still name a next page happen (a server-side filter); this many in a row do not end. */
+const EMPTY_PAGES_LIMIT = 100;
 
 /** Keys read so far in one partition: a record is emitted once, and a listing that only repeats itself is stopped. */
 class PartitionReading {
   private readonly keys = new Set<string>();
   private stalePages = 0;
+  private emptyPages = 0;
 
   constructor(private readonly where: string) {}
 
@@ -94,10 +97,14 @@ class PartitionReading {
     return true;
   }
 
-  pageRead(newRecords: number): void {
-    this.stalePages = newRecords > 0 ? 0 : this.stalePages + 1;
+  pageRead(items: number, newRecords: number): void {
+    this.emptyPages = items === 0 ? this.emptyPages + 1 : 0;
+    this.stalePages = items > 0 && newRecords === 0 ? this.stalePages + 1 : 0;
     if (this.stalePages >= STALE_PAGES_LIMIT) {
       throw new PagingError(`${this.where}: ${STALE_PAGES_LIMIT} pages in a row held only items already read; stopping to avoid reading the same items forever`);
+    }
+    if (this.emptyPages >= EMPTY_PAGES_LIMIT) {
+      throw new PagingError(`${this.where}: ${EMPTY_PAGES_LIMIT} empty pages in a row, each naming a next one; stopping to avoid reading forever`);
     }
   }
 }
@@ -146,6 +153,7 @@ export class SyncEngine {
   private readonly running = new Set<string>();
   private readonly invalidReported = new Set<string>();
   private readonly futureReported = new Set<string>();
+  private readonly disorderReported = new Set<string>();
   /** Streams whose bookmarks changed since their last STATE. */
   private readonly dirty = new Set<string>();
   /** Streams that have had at least one STATE. */
@@ -179,22 +187,22 @@ export class SyncEngine {
   }
 
   /**
-   * Sets bookmarks that lie in the future back to now less the clock margin (what was read before
-   * them is unknown, so the engine errs towards reading again), and says so once per stream.
+   * Checks every bookmark of the streams to sync before anything is read (a bad one is a config
+   * error, in one line), and sets those in the future back to now less the clock margin (what was
+   * read before them is unknown, so the engine errs towards reading again), once per stream.
    */
-  clampFutureBookmarks(): string[] {
+  prepareBookmarks(): string[] {
     const warnings: string[] = [];
     const nowSeconds = Math.floor(this.now() / 1000);
     for (const stream of this.options.streams) {
       if (!this.isIncremental(stream) || !stream.cursor) continue;
       const codec = codecFor(stream.cursor.type);
-      const limit = codec.fromUnixSeconds(nowSeconds + CLOCK_MARGIN_SECONDS);
+      const limit = codec.fromUnixSeconds(nowSeconds + CLOCK_MARGIN_SECONDS) ?? Number.POSITIVE_INFINITY;
       const back = codec.fromUnixSeconds(nowSeconds - CLOCK_MARGIN_SECONDS);
-      if (limit === undefined || back === undefined) continue;
       let furthest: number | undefined;
       const count = this.options.state.mapBookmarks(stream.name, (value, where) => {
         const position = codec.fromState(value, where);
-        if (position <= limit) return undefined;
+        if (position <= limit || back === undefined) return undefined;
         furthest = Math.max(furthest ?? position, position);
         return codec.toState(back);
       });
@@ -275,7 +283,9 @@ export class SyncEngine {
     const organizations = this.options.config.organizations.map((organization) =>
       this.readPartition({ stream: root, context: root.rootContext(organization), where: `${root.name} (organization ${organization})` }),
     );
-    yield* mergeBounded(organizations, organizations.length);
+    // Each organization's partition runs up to max_concurrency of its own, each holding a page until
+    // it is written: organizations side by side are bounded too, or memory would grow with them.
+    yield* mergeBounded(organizations, Math.min(organizations.length, this.options.config.maxConcurrency));
     yield [...this.estimateEvents(true), { kind: 'checkpoint' }];
     for (const stream of family) {
       const interruption = this.summary.interruption;
@@ -343,19 +353,21 @@ export class SyncEngine {
    * streams; then its bookmark. A failure ends this partition (and what hangs off it) only.
    */
   private async *readPartition(partition: Partition): AsyncGenerator<EngineEvent[]> {
+    if (this.stopped) return;
     const { stream } = partition;
-    const bookmark = this.bookmark(partition);
     const policy = this.policyOf(stream);
-    const parentField = policy?.unchangedWhenParent;
-    if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
-      this.summary.skippedPartitions++;
-      return;
-    }
-    const cursor = policy && this.isIncremental(stream) ? new PartitionCursor(policy, bookmark, this.now, this.now()) : undefined;
     const children = this.childrenOf(stream);
     const listed = new Map<Stream, Set<string>>(children.map((child) => [child, new Set<string>()]));
     const ending: Ending = { exhausted: false, reachedBookmark: false };
+    let cursor: PartitionCursor | undefined;
     try {
+      const bookmark = this.bookmark(partition);
+      const parentField = policy?.unchangedWhenParent;
+      if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
+        this.summary.skippedPartitions++;
+        return;
+      }
+      cursor = policy && this.isIncremental(stream) ? new PartitionCursor(policy, bookmark, this.now, this.now()) : undefined;
       const pages = this.readPages(partition, cursor, bookmark, ending);
       if (children.length === 0) {
         yield* this.recordsOnly(partition, pages, cursor);
@@ -455,6 +467,8 @@ export class SyncEngine {
           if (verdict === 'invalid') throw new RecordError(`${stream.cursor?.field ?? 'cursor'} is ${JSON.stringify(cursor?.invalidValue) ?? 'not a value'}, not a ${stream.cursor?.type ?? 'cursor'} value`);
           const future = this.futureWarning(partition, cursor);
           if (future) page.warnings.push(future);
+          const disorder = this.disorderWarning(partition, cursor);
+          if (disorder) page.warnings.push(disorder);
           if (verdict === 'stop') {
             stop = true;
             break;
@@ -472,10 +486,17 @@ export class SyncEngine {
         ending.reachedBookmark = true;
         break;
       }
-      reading.pageRead(fresh);
+      reading.pageRead(items.length, fresh);
     }
     if (!ending.reachedBookmark && !this.stopped) ending.exhausted = true;
     if (bookmark) this.estimate(stream.name, emitted);
+  }
+
+  /** A newest-first listing out of order is read to its end, and said once per stream. */
+  private disorderWarning(partition: Partition, cursor: PartitionCursor | undefined): string | undefined {
+    if (!cursor?.outOfOrder || this.disorderReported.has(partition.stream.name)) return undefined;
+    this.disorderReported.add(partition.stream.name);
+    return `${partition.where}: the API did not send records newest first; the listing is read to its end instead of stopping at the bookmark; further partitions like it are not reported`;
   }
 
   /** The first cursor value in the future of a stream is logged: a millisecond time taken for seconds would pin the bookmark. */

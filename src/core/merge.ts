@@ -96,6 +96,8 @@ export class Limiter {
   constructor(private readonly limit: number) {}
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
+    // A stopped run takes no slot, even a free one.
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
     if (this.active >= this.limit) {
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {

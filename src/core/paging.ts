@@ -21,7 +21,8 @@ export type PagingStyle =
   | { kind: 'none' }
   /**
    * Keyset: each next page asks for the items past the last one read (`param` = its `keyField`),
-   * `count` at a time; a page shorter than that is the last.
+   * `count` at a time, until an empty page (a short page is not trusted as the last: the server may
+   * cap `count`).
    */
   | { kind: 'keyset'; param: string; keyField: string; countParam: string; count: number };
 
@@ -122,7 +123,7 @@ export class Pager {
   }
 
   private nextKey(items: unknown[], style: Extract<PagingStyle, { kind: 'keyset' }>): Query | undefined {
-    if (items.length < style.count) return undefined;
+    if (items.length === 0) return undefined;
     const last = items.at(-1);
     const key = typeof last === 'object' && last !== null ? (last as Record<string, unknown>)[style.keyField] : undefined;
     if (typeof key !== 'string' && typeof key !== 'number') throw new PagingError(`${this.where}: the last item has no '${style.keyField}' to ask for the next page with`);

@@ -151,7 +151,8 @@ export class StateStore {
     const state: SingerStreamState = {};
     if (map && map.size > 0) state.partitions = [...map.values()];
     const fallback = this.streamDefaults.get(stream);
-    if (fallback !== undefined) state.replication_key_value = fallback;
+    // Once partitions exist, they say it all (see addStream).
+    if (fallback !== undefined && !state.partitions) state.replication_key_value = fallback;
     return state;
   }
 
@@ -174,7 +175,7 @@ export class StateStore {
     const state: AirbyteStreamState = { states };
     if (cursorName && oldest !== undefined) state.state = { [cursorName]: oldest };
     const fallback = this.streamDefaults.get(stream);
-    if (fallback !== undefined) state.replication_key_value = fallback;
+    if (fallback !== undefined && states.length === 0) state.replication_key_value = fallback;
     return state;
   }
 
@@ -248,9 +249,15 @@ export class StateStore {
     }
     if (state.states !== undefined) this.addCdkPartitions(stream, state.states, `${where}.states`);
     else if (state.state !== undefined) this.addCdkGlobal(stream, state.state, `${where}.state`);
-    if (state.partitions === undefined) return;
-    if (!Array.isArray(state.partitions)) throw new ConfigError(`${where}.partitions: expected an array`);
-    state.partitions.forEach((raw, index) => {
+    if (state.partitions !== undefined) this.addPartitions(stream, state.partitions, where);
+    // A stream-wide value stands for partitions only where there are none of their own: beside them
+    // it would also stand for a new partition (a new parent record) whose older records are unread.
+    if ((this.partitions.get(stream)?.size ?? 0) > 0) this.streamDefaults.delete(stream);
+  }
+
+  private addPartitions(stream: string, partitions: unknown, where: string): void {
+    if (!Array.isArray(partitions)) throw new ConfigError(`${where}.partitions: expected an array`);
+    partitions.forEach((raw, index) => {
       const at = `${where}.partitions[${index}]`;
       if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${at}: expected an object`);
       const p = raw as Record<string, unknown>;

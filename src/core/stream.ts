@@ -147,13 +147,6 @@ export function defineStream<const N extends string, R extends AnyRecord>(spec: 
   };
 }
 
-/** Every stream a stream depends on to be read, from the root down to it. */
-export function lineage(stream: Stream): Stream[] {
-  const chain: Stream[] = [];
-  for (let current: Stream | undefined = stream; current; current = current.parent) chain.unshift(current);
-  return chain;
-}
-
 /** A partition belongs to a parent partition when its context holds every entry of the parent's. */
 export function withinContext(context: Context, parent: Context): boolean {
   return Object.entries(parent).every(([key, value]) => context[key] === value);

@@ -11,8 +11,8 @@ export interface ProgressCounts {
 export function formatProgress(counts: ProgressCounts, elapsedMs: number): string {
   const seconds = Math.max(elapsedMs / 1000, 0.001);
   const number = (n: number) => Math.round(n).toLocaleString('en-US');
-  // Only a run with child streams (stacks' histories) has parents to count.
-  const parents = counts.parentsListed > 0 ? `stacks ${number(counts.parentsDone)}/${number(counts.parentsListed)} read · ` : '';
+  // Only a run with child streams (stacks' histories, environments' revisions) has parents to count.
+  const parents = counts.parentsListed > 0 ? `parents ${number(counts.parentsDone)}/${number(counts.parentsListed)} read · ` : '';
   return `${parents}${number(counts.records)} records · ${number(counts.records / seconds)} records/s · ${seconds.toFixed(0)} s`;
 }
 

@@ -3,7 +3,8 @@ import { defineStream, type Context } from '../core/stream.js';
 import { organizationContext } from './context.js';
 import { arrayOf, asObject, bool, cursorTime, int, isoTime, keyString, objectOf, str, userInfo } from './fields.js';
 
-const FINISHED = new Set(['failed', 'succeeded', 'skipped']);
+/** Statuses a deployment leaves: an unknown one is taken as final, so that it cannot pin the bookmark for ever. */
+const UNFINISHED = new Set(['not-started', 'accepted', 'running']);
 
 const agentPool = objectOf({ id: str, name: str });
 const step = objectOf({ name: str, status: str, started: isoTime, last_updated: isoTime });
@@ -46,7 +47,7 @@ export const deployments = defineStream({
     type: 'rfc3339',
     order: 'newest-first',
     lookbackSeconds: (config) => config.deploymentsLookbackDays * 86_400,
-    isSettled: (deployment) => FINISHED.has(deployment.status ?? ''),
+    isSettled: (deployment) => !UNFINISHED.has(deployment.status ?? ''),
   },
   statuses: { unavailable: [403, 404] },
   toRecord(raw: unknown, context: Context): DeploymentRecord {

@@ -118,6 +118,7 @@ export class PulumiClient {
     const maxAttempts = options.maxAttempts ?? this.options.maxAttempts;
     const requestPath = this.basePath + pathWithDataSegments(path);
     const where = `${METHOD} ${requestPath}`;
+    if (signal?.aborted) throw new ApiError({ message: `${where} was not sent: the sync is stopping`, failureType: 'transient_error' });
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       const outcome = await this.attempt(requestPath + queryString(query), where, options);

@@ -63,6 +63,8 @@ function systemCode(error: unknown): string | undefined {
 
 export function transportGet(request: TransportRequest): Promise<TransportResponse> {
   const client = request.origin.protocol === 'https:' ? https : http;
+  // A stopping sync starts no request at all.
+  if (request.signal?.aborted) return Promise.reject(new TransportError('aborted', 'the request was abandoned because the sync is stopping'));
   return new Promise<TransportResponse>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: { ok: TransportResponse } | { error: TransportError }) => {
@@ -88,11 +90,10 @@ export function transportGet(request: TransportRequest): Promise<TransportRespon
       headers: request.headers,
       agent: request.agent,
     });
-    const timer = setTimeout(() => fail('timeout', `timed out after ${request.timeoutMs / 1000} s`), request.timeoutMs);
-    if (request.signal?.aborted) return onAbort();
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-
+    // Listen for errors first: a request destroyed without a listener would throw out of the process.
     req.on('error', (error) => fail('network', `${systemCode(error) ?? 'request failed'}: ${error.message}`, systemCode(error)));
+    const timer = setTimeout(() => fail('timeout', `timed out after ${request.timeoutMs / 1000} s`), request.timeoutMs);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('response', (res) => {
       const decoder = decoderFor(res.headers['content-encoding']);
       if (decoder === 'unsupported') {
