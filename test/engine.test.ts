@@ -321,3 +321,31 @@ void describe('the engine: review findings', () => {
     assert.ok(out.every((e) => e.kind !== 'record'));
   });
 });
+
+void describe('the engine: a next page named by URL', () => {
+  void it('reads a listing whose pages name the next one by URL', async () => {
+    interface Found extends Record<string, unknown> {
+      org: string;
+      urn: string;
+    }
+    const found = defineStream({
+      name: 'found',
+      keyProperties: ['org', 'urn'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}/search', path: (c) => `/orgs/${c.org}/search`, paging: () => ({ kind: 'next-url', nextField: 'pagination.next', pageSizeParam: 'size', pageSize: 2 }), records: 'resources' },
+      toRecord: (item: unknown, c: Context): Found => ({ org: c.org ?? '', urn: text(field(item, 'urn')) }),
+    });
+    const requests: PageRequest[] = [];
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      requests.push(request);
+      const page = request.url === undefined ? 1 : Number(new URL(request.url, 'http://x').searchParams.get('page'));
+      const next = page < 3 ? `/orgs/o1/search?page=${page + 1}&size=2` : undefined;
+      return Promise.resolve({ resources: [{ urn: `u${page}a` }, { urn: `u${page}b` }], pagination: next ? { next } : {} });
+    };
+    const engine = new SyncEngine({ config: { ...config, organizations: ['o1'] }, streams: [found], selection: select(['found', 'full_refresh']), state: new StateStore(new Set(['found'])), fetch, schemas: { schema: schemas.schema, validator: () => schemas.validator } });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.equal(records(out, 'found').length, 6);
+    assert.deepEqual(requests.map((r) => r.url ?? `${r.path}?size=${String(r.query.size)}`), ['/orgs/o1/search?size=2', '/orgs/o1/search?page=2&size=2', '/orgs/o1/search?page=3&size=2']);
+  });
+});

@@ -125,6 +125,17 @@ void describe('HTTP transport and client', () => {
     });
   });
 
+  void it('follows a next-page URL on its own origin only (absolute or relative), so the token goes nowhere else', async () => {
+    handler = (_req, res) => res.end('{"ok":1}');
+    seen.length = 0;
+    const c = client();
+    await c.getUrl(`${origin.origin}/api/orgs/o/search?page=2`);
+    await c.getUrl('/api/orgs/o/search?page=3');
+    assert.deepEqual(seen, ['/api/orgs/o/search?page=2', '/api/orgs/o/search?page=3']);
+    await assert.rejects(c.getUrl('https://elsewhere.example.com/api/x'), /next page on another origin \(https:\/\/elsewhere\.example\.com\); it is not followed/);
+    assert.equal(seen.length, 2);
+  });
+
   void it('counts the time actually waited on rate limits', async () => {
     let calls = 0;
     handler = (_req, res) => {

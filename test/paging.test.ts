@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { PagingError } from '../src/errors.js';
 import type { Query } from '../src/io/http/client.js';
-import { Pager, paginate, WHOLE_BODY, type PagingStyle } from '../src/core/paging.js';
+import { Pager, paginate, WHOLE_BODY, type FetchPage, type PagingStyle } from '../src/core/paging.js';
 
 /** A fetchPage that answers with the given bodies in order and records every query it is sent. */
 function firstPageQuery(style: PagingStyle): Query {
@@ -23,9 +23,14 @@ function scripted(bodies: unknown[]): { fetchPage: (query: Query) => Promise<unk
   };
 }
 
+/** A fetch that answers by query, as paginate asks for pages (a next page named by URL shows as `{url}`). */
+function pagesOf(fetchPage: (query: Query) => Promise<unknown>): FetchPage {
+  return (next) => fetchPage('url' in next ? { url: next.url } : next.query);
+}
+
 async function collect(fetchPage: (query: Query) => Promise<unknown>, itemsKey: string, style: PagingStyle): Promise<unknown[][]> {
   const pages: unknown[][] = [];
-  for await (const page of paginate(fetchPage, itemsKey, style, 'GET /test')) pages.push(page);
+  for await (const page of paginate(pagesOf(fetchPage), itemsKey, style, 'GET /test')) pages.push(page);
   return pages;
 }
 
@@ -90,7 +95,7 @@ void describe('paginate with a cursor', () => {
     const seen: unknown[][] = [];
     await assert.rejects(
       async () => {
-        for await (const page of paginate(fetchPage, 'stacks', cursor, 'GET /api/user/stacks')) seen.push(page);
+        for await (const page of paginate(pagesOf(fetchPage), 'stacks', cursor, 'GET /api/user/stacks')) seen.push(page);
       },
       (error: unknown) => {
         assert.ok(error instanceof PagingError);
@@ -145,7 +150,7 @@ void describe('paginate with a cursor', () => {
       { stacks: [3], continuationToken: 'c' },
     ]);
     const seen: unknown[][] = [];
-    for await (const page of paginate(fetchPage, 'stacks', cursor, 'GET /test')) {
+    for await (const page of paginate(pagesOf(fetchPage), 'stacks', cursor, 'GET /test')) {
       seen.push(page);
       break;
     }
@@ -315,7 +320,7 @@ void describe('paginate with page numbers', () => {
   void it('stops fetching when the consumer breaks out', async () => {
     const { fetchPage, queries } = scripted([{ updates: [1, 2] }, { updates: [3, 4] }, { updates: [5, 6] }]);
     let pages = 0;
-    for await (const page of paginate(fetchPage, 'updates', numbered, 'GET /test')) {
+    for await (const page of paginate(pagesOf(fetchPage), 'updates', numbered, 'GET /test')) {
       pages++;
       assert.deepEqual(page, [1, 2]);
       break;
@@ -326,7 +331,7 @@ void describe('paginate with page numbers', () => {
 
   void it('fetches lazily: the next page is requested only when the consumer asks for it', async () => {
     const { fetchPage, queries } = scripted([{ updates: [1, 2] }, { updates: [3] }]);
-    const iterator = paginate(fetchPage, 'updates', numbered, 'GET /test');
+    const iterator = paginate(pagesOf(fetchPage), 'updates', numbered, 'GET /test');
     assert.equal(queries.length, 0);
     assert.deepEqual(await iterator.next(), { done: false, value: [1, 2] });
     assert.equal(queries.length, 1);
@@ -358,5 +363,23 @@ void describe('paginate: one request, keyset, and records that are the whole bod
     const fetchPage = () => Promise.resolve([{ number: 9 }, { number: 8 }]);
     const style: PagingStyle = { kind: 'keyset', param: 'before', keyField: 'number', countParam: 'count', count: 2 };
     await assert.rejects(collect(fetchPage, WHOLE_BODY, style), /two pages ended with the same 'number' \(8\)/);
+  });
+});
+
+void describe('paginate: next page by URL', () => {
+  void it('follows the URL at a dotted field until there is none', async () => {
+    const { fetchPage, queries } = scripted([
+      { resources: [1, 2], pagination: { next: 'https://api.example.com/api/orgs/o/search/resourcesv2?page=2&size=2' } },
+      { resources: [3], pagination: { next: null } },
+    ]);
+    const style: PagingStyle = { kind: 'next-url', nextField: 'pagination.next', pageSizeParam: 'size', pageSize: 2 };
+    assert.deepEqual(await collect(fetchPage, 'resources', style), [[1, 2], [3]]);
+    assert.deepEqual(queries, [{ size: 2 }, { url: 'https://api.example.com/api/orgs/o/search/resourcesv2?page=2&size=2' }]);
+  });
+
+  void it('refuses a next URL that is not text, and one named twice', async () => {
+    await assert.rejects(collect(scripted([{ resources: [1], pagination: { next: 5 } }]).fetchPage, 'resources', { kind: 'next-url', nextField: 'pagination.next' }), /'pagination.next' is number 5, expected a URL/);
+    const fetchPage = () => Promise.resolve({ resources: [1], pagination: { next: '/again' } });
+    await assert.rejects(collect(fetchPage, 'resources', { kind: 'next-url', nextField: 'pagination.next' }), /named a next page it had already named/);
   });
 });

@@ -12,6 +12,7 @@ import { SingerMetrics } from '../io/metrics.js';
 import { ProgressLine } from '../io/progress.js';
 import { TapError } from '../errors.js';
 import { STREAM_NAMES, STREAMS } from '../streams/index.js';
+import type { RequestOptions } from '../io/http/client.js';
 import { createClient } from './client.js';
 import { verifyAccess } from './connection.js';
 
@@ -50,15 +51,17 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     selection,
     state,
     schemas: new SchemaRegistry(),
-    fetch: (request) =>
-      client.getJson(request.path, request.query, {
+    fetch: (request) => {
+      const options: RequestOptions = {
         signal: request.signal,
         accept: request.malformation,
         onRetry: (notice) => {
           if (notice.status === 429) rateLimited(request.stream, notice.delayMs);
         },
         onAttempt: (notice) => metrics?.request(request.endpoint, notice),
-      }),
+      };
+      return request.url === undefined ? client.getJson(request.path, request.query, options) : client.getUrl(request.url, options);
+    },
     ...(signal ? { signal } : {}),
     ...(args.test === 'all' ? { recordLimit: 1 } : {}),
     checkpointIntervalMs: config.checkpointIntervalMs,

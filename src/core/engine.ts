@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import type { TapConfig } from '../config/config.js';
 import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from '../errors.js';
 import type { Query } from '../io/http/client.js';
-import { Pager, paginate } from './paging.js';
+import { Pager, paginate, type NextPage } from './paging.js';
 import type { JsonSchema } from '../streams/schemas.js';
 import { contextKey, type PartitionState, type StateStore } from './state.js';
 import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy } from './cursor.js';
@@ -24,6 +24,8 @@ export interface PageRequest {
   signal: AbortSignal;
   /** Why a response is not a page of this listing (then it is retried), or undefined. */
   malformation: (body: unknown) => string | undefined;
+  /** A next page the API named by URL: asked for instead of `path` and `query`. */
+  url?: string;
 }
 
 export type Fetch = (request: PageRequest) => Promise<unknown>;
@@ -238,12 +240,12 @@ export class SyncEngine {
     return this.selectedWithin(stream)[0]?.name ?? stream.name;
   }
 
-  private async fetch(partition: Partition, query: Query, malformation: (body: unknown) => string | undefined): Promise<unknown> {
+  private async fetch(partition: Partition, next: { query: Query } | { url: string }, malformation: (body: unknown) => string | undefined): Promise<unknown> {
     const release = await this.requests.acquire(this.stop.signal);
     try {
       return await this.options.fetch({
         path: partition.stream.request.path(partition.context),
-        query,
+        ...('url' in next ? { query: {}, url: next.url } : { query: next.query }),
         stream: this.reportedAs(partition.stream),
         endpoint: partition.stream.request.endpoint,
         signal: this.stop.signal,
@@ -445,7 +447,8 @@ export class SyncEngine {
     const start = cursor?.startWire(this.options.config.startDate);
     // Asked once per partition: a query that fixes a time window keeps it for every page.
     const baseQuery = request.query?.(context, this.options.config, start);
-    const fetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => this.fetch(partition, { ...baseQuery, ...query }, malformation);
+    const fetchPage = (next: NextPage, malformation: (body: unknown) => string | undefined) =>
+      this.fetch(partition, 'url' in next ? next : { query: { ...baseQuery, ...next.query } }, malformation);
     let emitted = 0;
     // A partition read from its start adds the server's total to the estimate; one read from a bookmark, what it emitted.
     const onPage = (body: unknown, page: number) => {

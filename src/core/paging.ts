@@ -20,6 +20,11 @@ export type PagingStyle =
   /** One request holds everything (a bare list, or one document). */
   | { kind: 'none' }
   /**
+   * The response names the next page's URL (at a dotted field path such as `pagination.next`); no
+   * URL, or an empty one, is the end. The URL is followed on the API's own origin only.
+   */
+  | { kind: 'next-url'; nextField: string; pageSizeParam?: string; pageSize?: number }
+  /**
    * Keyset: each next page asks for the items past the last one read (`param` = its `keyField`),
    * `count` at a time, until an empty page (a short page is not trusted as the last: the server may
    * cap `count`).
@@ -28,6 +33,16 @@ export type PagingStyle =
 
 /** The records of a page: under this key of the body, or the body itself when it is '' (a bare list, or one document). */
 export const WHOLE_BODY = '';
+
+/** Where the next page is: a query of the listing's own path, or a URL the API gave. */
+export type NextPage = { query: Query } | { url: string };
+
+/** A value at a dotted path (`pagination.next`) of a JSON body. */
+function valueAt(body: unknown, path: string): unknown {
+  let value = body;
+  for (const part of path.split('.')) value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
 
 const DEFAULT_TOKEN = 'continuationToken';
 const DEFAULTS = { pageParam: 'page', pageSizeParam: 'pageSize', totalField: 'total', itemsPerPageField: 'itemsPerPage' };
@@ -62,7 +77,7 @@ export class Pager {
     /** Names the listing in errors. */
     private readonly where: string,
   ) {
-    this.pageSize = style.kind === 'cursor' || style.kind === 'page-number' ? style.pageSize : undefined;
+    this.pageSize = style.kind === 'cursor' || style.kind === 'page-number' || style.kind === 'next-url' ? style.pageSize : undefined;
   }
 
   firstQuery(): Query {
@@ -88,6 +103,10 @@ export class Pager {
         if (countField(record, field) === 'malformed') return `'${field}' is ${describe(record[field])}, expected a count`;
       }
     }
+    if (style.kind === 'next-url') {
+      const next = valueAt(record, style.nextField);
+      if (next !== undefined && next !== null && typeof next !== 'string') return `'${style.nextField}' is ${describe(next)}, expected a URL`;
+    }
     if (style.kind === 'cursor' || style.kind === 'page-number') {
       const token = record[style.tokenField ?? DEFAULT_TOKEN];
       if (token !== undefined && token !== null && typeof token !== 'string') return `'${style.tokenField ?? DEFAULT_TOKEN}' is ${describe(token)}, expected a string`;
@@ -108,18 +127,30 @@ export class Pager {
     return Array.isArray(items) ? items : [];
   }
 
-  /** Decides the query of the next page from a (well-formed) page just read; undefined at the end. */
-  next(body: unknown): Query | undefined {
+  /** Decides where the next page is from a (well-formed) page just read; undefined at the end. */
+  next(body: unknown): NextPage | undefined {
     const items = this.itemsOf(body);
     const style = this.style;
     if (style.kind === 'none') return undefined;
-    if (style.kind === 'keyset') return this.nextKey(items, style);
-    const record = body as Record<string, unknown>;
+    if (style.kind === 'next-url') return this.nextUrl(body, style);
+    const query = style.kind === 'keyset' ? this.nextKey(items, style) : this.nextQuery(body as Record<string, unknown>, items, style);
+    return query && { query };
+  }
+
+  private nextQuery(record: Record<string, unknown>, items: unknown[], style: Extract<PagingStyle, { kind: 'cursor' | 'page-number' }>): Query | undefined {
     const token = record[style.tokenField ?? DEFAULT_TOKEN];
     // A token is followed whichever style the stream declares (the seed design pages everything by token).
     if (typeof token === 'string' && token !== '') return this.followToken(token, style);
     if (style.kind === 'cursor') return undefined;
     return this.nextPageNumber(record, items, style);
+  }
+
+  private nextUrl(body: unknown, style: Extract<PagingStyle, { kind: 'next-url' }>): NextPage | undefined {
+    const next = valueAt(body, style.nextField);
+    if (typeof next !== 'string' || next === '') return undefined;
+    if (this.tokensSeen.has(next)) throw new PagingError(`${this.where}: the API named a next page it had already named; stopping to avoid reading the same pages forever`);
+    this.tokensSeen.add(next);
+    return { url: next };
   }
 
   private nextKey(items: unknown[], style: Extract<PagingStyle, { kind: 'keyset' }>): Query | undefined {
@@ -209,7 +240,7 @@ export class Pager {
   }
 }
 
-export type FetchPage = (query: Query, malformation: (body: unknown) => string | undefined) => Promise<unknown>;
+export type FetchPage = (next: NextPage, malformation: (body: unknown) => string | undefined) => Promise<unknown>;
 
 /** Yields the items of each page in order; stop early by breaking out of the loop. */
 export async function* paginate(
@@ -220,15 +251,15 @@ export async function* paginate(
   onPage?: (body: unknown, page: number) => void,
 ): AsyncGenerator<unknown[]> {
   const pager = new Pager(style, itemsKey, where);
-  let query: Query | undefined = pager.firstQuery();
+  let next: NextPage | undefined = { query: pager.firstQuery() };
   let page = 0;
-  while (query) {
-    const body = await fetchPage(query, pager.malformation);
+  while (next) {
+    const body = await fetchPage(next, pager.malformation);
     // The fetch retried and then failed on a malformed answer; this is a last guard for fakes in tests.
     const problem = pager.malformation(body);
     if (problem !== undefined) throw new PagingError(`${where}: malformed response: ${problem}`);
     onPage?.(body, ++page);
-    query = pager.next(body);
+    next = pager.next(body);
     yield pager.itemsOf(body);
   }
 }

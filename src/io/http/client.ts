@@ -113,15 +113,35 @@ export class PulumiClient {
   }
 
   /** GET a JSON document, retrying what is worth retrying; throws ApiError otherwise. */
-  async getJson<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<T> {
+  getJson<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<T> {
+    const requestPath = this.basePath + pathWithDataSegments(path);
+    return this.send<T>(requestPath + queryString(query), `${METHOD} ${requestPath}`, options);
+  }
+
+  /**
+   * GET a URL the API gave (a next page): on the API's own origin only, so the token goes nowhere
+   * else; a relative one is read against the base URL.
+   */
+  getUrl<T>(location: string, options: RequestOptions = {}): Promise<T> {
+    let url: URL;
+    try {
+      url = new URL(location, `${this.options.baseUrl}/`);
+    } catch {
+      return Promise.reject(new ApiError({ message: `the API named a next page that is not a URL: ${shorten(this.options.redact(location))}`, failureType: 'system_error' }));
+    }
+    if (url.origin !== this.origin.origin) {
+      return Promise.reject(new ApiError({ message: `the API named a next page on another origin (${shorten(this.options.redact(url.origin))}); it is not followed, so the token stays with ${this.origin.origin}`, failureType: 'system_error' }));
+    }
+    return this.send<T>(url.pathname + url.search, `${METHOD} ${url.pathname}`, options);
+  }
+
+  private async send<T>(pathAndQuery: string, where: string, options: RequestOptions): Promise<T> {
     const { signal } = options;
     const maxAttempts = options.maxAttempts ?? this.options.maxAttempts;
-    const requestPath = this.basePath + pathWithDataSegments(path);
-    const where = `${METHOD} ${requestPath}`;
     if (signal?.aborted) throw new ApiError({ message: `${where} was not sent: the sync is stopping`, failureType: 'transient_error' });
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      const outcome = await this.attempt(requestPath + queryString(query), where, options);
+      const outcome = await this.attempt(pathAndQuery, where, options);
       options.onAttempt?.({ status: outcome.ok ? 200 : outcome.error.status, durationMs: performance.now() - started, ok: outcome.ok });
       if (outcome.ok) return outcome.body as T;
       const { error, retryAfter } = outcome;
