@@ -34,6 +34,18 @@ export interface EmulatorOptions {
   orgsWithoutAuditLogs?: string[];
   /** Events per audit log page (the endpoint has no page size parameter), default 25. */
   auditLogPageSize?: number;
+  /** These orgs answer 403 on /tokens (organization tokens are an Enterprise and Business Critical feature). */
+  orgsWithoutAccessTokens?: string[];
+  /** These orgs answer 403 on /agent-pools (not entitled to self-hosted agents, or not an admin). */
+  orgsWithoutAgentPools?: string[];
+  /** These orgs answer 403 on /hooks (webhooks need the Team plan or above). */
+  orgsWithoutWebhooks?: string[];
+  /** These orgs answer 403 on /resources/summary (the token may not read usage). */
+  orgsWithoutUsage?: string[];
+  /** These orgs answer 204 No Content on /resources/summary: no usage data, as the service documents. */
+  orgsWithoutUsageData?: string[];
+  /** Resources Insights discovered in cloud accounts per org (no project or stack), default 5; besides each stack's own. */
+  discoveredResourcesPerOrg?: number;
   /** Share of stacks whose newest update is still running, default 0.1 (one per org always is). */
   runningShare?: number;
   stacksDefaultPageSize?: number;
@@ -85,6 +97,12 @@ export function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOption
     auditEventsPerOrg: count('auditEventsPerOrg', options.auditEventsPerOrg, 60),
     orgsWithoutAuditLogs: [...(options.orgsWithoutAuditLogs ?? [])],
     auditLogPageSize: count('auditLogPageSize', options.auditLogPageSize, 25, 1),
+    orgsWithoutAccessTokens: [...(options.orgsWithoutAccessTokens ?? [])],
+    orgsWithoutAgentPools: [...(options.orgsWithoutAgentPools ?? [])],
+    orgsWithoutWebhooks: [...(options.orgsWithoutWebhooks ?? [])],
+    orgsWithoutUsage: [...(options.orgsWithoutUsage ?? [])],
+    orgsWithoutUsageData: [...(options.orgsWithoutUsageData ?? [])],
+    discoveredResourcesPerOrg: count('discoveredResourcesPerOrg', options.discoveredResourcesPerOrg, 5),
     runningShare: options.runningShare ?? 0.1,
     stacksDefaultPageSize: count('stacksDefaultPageSize', options.stacksDefaultPageSize, 50, 1),
     stacksMaxPageSize: count('stacksMaxPageSize', options.stacksMaxPageSize, 500, 1),

@@ -14,8 +14,18 @@ import { addDeployment, deploymentsNewestFirst, setDeploymentStatus, type Deploy
 import { addRevision, requireRevisions, type EmulatedRevision } from './resources/environment-revisions.js';
 import { environmentsData, type EmulatedEnvironment } from './resources/environments.js';
 import { membersData, type EmulatedMember } from './resources/members.js';
+import { agentPoolsData, type EmulatedAgentPool } from './resources/agent-pools.js';
+import { oidcIssuersData, type EmulatedOidcIssuer } from './resources/oidc-issuers.js';
+import { orgAccessTokensData, type EmulatedAccessToken } from './resources/org-access-tokens.js';
+import { orgWebhooksData, type EmulatedWebhook } from './resources/org-webhooks.js';
+import { policyPacksData, policyPackVersion, type EmulatedPolicyPackSummary, type EmulatedPolicyPackVersion } from './resources/policy-packs.js';
+import { resourceSearchData, type EmulatedResource } from './resources/resource-search.js';
+import { usagePoints, type EmulatedUsagePoint } from './resources/resource-usage.js';
 import { ORG_DATA, ROUTES } from './resources/index.js';
 import { addStack, requireStack, stacksData, type EmulatedStack } from './resources/stacks.js';
+import { policyGroupsData, type EmulatedPolicyGroup } from './resources/policy-groups.js';
+import { driftRuns, stackDetail, stackSchedules } from './resources/stack-details.js';
+import { teamDetail, teamTokens } from './resources/team-details.js';
 import { teamsData, type EmulatedTeam } from './resources/teams.js';
 import { updatesNewestFirst, type EmulatedUpdate, type UpdateResult } from './resources/update-history.js';
 import { addUpdate, finishUpdate } from './resources/updates.js';
@@ -174,6 +184,76 @@ export class PulumiEmulator {
   /** The org's audit log events, newest first. */
   auditEvents(org: string): EmulatedAuditEvent[] {
     return structuredClone(this.model.requireOrg(org).get(auditLogsData).events);
+  }
+
+  /** A stack's detail document, as GET /api/stacks/ORG/PROJECT/STACK answers it. */
+  stackDetail(org: string, project: string, stack: string): Record<string, unknown> {
+    const found = requireStack(this.model, org, project, stack);
+    return stackDetail(found.org, found.stack);
+  }
+
+  stackSchedules(org: string, project: string, stack: string): Array<Record<string, unknown>> {
+    const found = requireStack(this.model, org, project, stack);
+    return stackSchedules(found.org, found.stack);
+  }
+
+  /** A stack's drift runs, newest first. */
+  driftRuns(org: string, project: string, stack: string): Array<Record<string, unknown>> {
+    const found = requireStack(this.model, org, project, stack);
+    return driftRuns(found.org, found.stack);
+  }
+
+  /** A team's detail document, as GET /api/orgs/ORG/teams/TEAM answers it. */
+  teamDetail(org: string, team: string): EmulatedTeam {
+    const found = this.model.requireOrg(org).get(teamsData).teams.find((t) => t.name === team);
+    if (!found) throw new RangeError(`organization '${org}' has no team ${team}`);
+    return structuredClone(teamDetail(found));
+  }
+
+  teamTokens(org: string, team: string): EmulatedAccessToken[] {
+    return teamTokens(this.model.requireOrg(org), team);
+  }
+
+  policyGroups(org: string): EmulatedPolicyGroup[] {
+    return structuredClone(this.model.requireOrg(org).get(policyGroupsData));
+  }
+
+  /** The org's access tokens, expired ones included, with the fake `tokenValue` a server should never send. */
+  orgAccessTokens(org: string): EmulatedAccessToken[] {
+    return structuredClone(this.model.requireOrg(org).get(orgAccessTokensData).tokens);
+  }
+
+  oidcIssuers(org: string): EmulatedOidcIssuer[] {
+    return structuredClone(this.model.requireOrg(org).get(oidcIssuersData));
+  }
+
+  agentPools(org: string): EmulatedAgentPool[] {
+    return structuredClone(this.model.requireOrg(org).get(agentPoolsData).pools);
+  }
+
+  /** The org's webhooks, with their fake secrets. */
+  orgWebhooks(org: string): EmulatedWebhook[] {
+    return structuredClone(this.model.requireOrg(org).get(orgWebhooksData).hooks);
+  }
+
+  policyPacks(org: string): EmulatedPolicyPackSummary[] {
+    return structuredClone(this.model.requireOrg(org).get(policyPacksData).packs);
+  }
+
+  /** One version of a policy pack with its policies; undefined when it does not exist. */
+  policyPackVersion(org: string, name: string, version: number): EmulatedPolicyPackVersion | undefined {
+    const found = this.model.requireOrg(org);
+    return policyPackVersion(found.seed, found.get(policyPacksData), name, version);
+  }
+
+  /** The daily usage the summary answers for `lookbackDays` back from `nowMs` (default: now), oldest first. */
+  usage(org: string, lookbackDays: number, nowMs = Date.now()): EmulatedUsagePoint[] {
+    return usagePoints(this.model.requireOrg(org), lookbackDays, nowMs);
+  }
+
+  /** The org's resource search index, in the listing's order (newest modified first). */
+  resources(org: string): EmulatedResource[] {
+    return structuredClone(this.model.requireOrg(org).get(resourceSearchData));
   }
 
   // ----- mutations -----

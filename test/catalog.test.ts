@@ -7,18 +7,43 @@ import { ConfigError } from '../src/errors.js';
 import { SchemaRegistry } from '../src/streams/schemas.js';
 
 const schemas = new SchemaRegistry();
-const ORDER = ['stacks', 'stack_updates', 'organization_members', 'organization_teams', 'environments', 'environment_revisions', 'deployments', 'audit_logs'];
+/**
+ * The streams as the issue that asked for them lists them, in sync order (parents before children):
+ * name, primary key, cursor (incremental) or none (full refresh), and whether it is selected by default.
+ */
+const STREAM_TABLE: ReadonlyArray<readonly [string, readonly string[], string | undefined, boolean]> = [
+  ['stacks', ['org_name', 'project_name', 'stack_name'], 'last_update', true],
+  ['stack_updates', ['org_name', 'project_name', 'stack_name', 'version'], 'start_time', true],
+  ['organization_members', ['org_name', 'user_name'], undefined, true],
+  ['organization_teams', ['org_name', 'name'], undefined, true],
+  ['environments', ['org_name', 'project', 'name'], undefined, true],
+  ['environment_revisions', ['org_name', 'project', 'environment', 'number'], 'number', true],
+  ['deployments', ['org_name', 'id'], 'created', true],
+  ['audit_logs', ['org_name', 'event_id'], 'timestamp', false],
+  ['organizations', ['org_name'], undefined, true],
+  ['org_access_tokens', ['org_name', 'id'], undefined, true],
+  ['oidc_issuers', ['org_name', 'id'], undefined, true],
+  ['agent_pools', ['org_name', 'id'], undefined, true],
+  ['org_webhooks', ['org_name', 'name'], undefined, true],
+  ['policy_packs', ['org_name', 'name'], undefined, true],
+  ['resource_usage_daily', ['org_name', 'year', 'month', 'day'], 'date', true],
+  ['resources', ['org_name', 'project', 'stack', 'urn'], undefined, true],
+  ['stack_details', ['org_name', 'project_name', 'stack_name'], undefined, true],
+  ['stack_tags', ['org_name', 'project_name', 'stack_name', 'name'], undefined, true],
+  ['team_members', ['org_name', 'team_name', 'user_name'], undefined, true],
+  ['team_stack_permissions', ['org_name', 'team_name', 'project_name', 'stack_name'], undefined, true],
+  ['team_environment_permissions', ['org_name', 'team_name', 'project_name', 'environment_name'], undefined, true],
+  ['team_access_tokens', ['org_name', 'team_name', 'id'], undefined, true],
+  ['policy_groups', ['org_name', 'name'], undefined, true],
+  ['policy_pack_policies', ['org_name', 'policy_pack_name', 'version', 'name'], undefined, true],
+  ['deployment_schedules', ['org_name', 'project_name', 'stack_name', 'id'], undefined, false],
+  ['drift_runs', ['org_name', 'project_name', 'stack_name', 'id'], undefined, false],
+];
+
+const ORDER = STREAM_TABLE.map(([name]) => name);
 
 /** Every stream selected by default, incremental where it can be: what catalog.json and a Singer run without a catalog hold. */
-const DEFAULT_SELECTION = [
-  ['stacks', 'incremental'],
-  ['stack_updates', 'incremental'],
-  ['organization_members', 'full_refresh'],
-  ['organization_teams', 'full_refresh'],
-  ['environments', 'full_refresh'],
-  ['environment_revisions', 'incremental'],
-  ['deployments', 'incremental'],
-];
+const DEFAULT_SELECTION = STREAM_TABLE.filter(([, , , selected]) => selected).map(([name, , cursor]) => [name, cursor === undefined ? 'full_refresh' : 'incremental']);
 
 interface MetadataEntry {
   breadcrumb: string[];
@@ -128,16 +153,7 @@ void describe('singerCatalog', () => {
     const entries = singerEntries();
     assert.deepEqual(
       entries.map((e) => [e.tap_stream_id, e.stream, e.key_properties, e.replication_method, e.replication_key]),
-      [
-        ['stacks', 'stacks', ['org_name', 'project_name', 'stack_name'], 'INCREMENTAL', 'last_update'],
-        ['stack_updates', 'stack_updates', ['org_name', 'project_name', 'stack_name', 'version'], 'INCREMENTAL', 'start_time'],
-        ['organization_members', 'organization_members', ['org_name', 'user_name'], 'FULL_TABLE', undefined],
-        ['organization_teams', 'organization_teams', ['org_name', 'name'], 'FULL_TABLE', undefined],
-        ['environments', 'environments', ['org_name', 'project', 'name'], 'FULL_TABLE', undefined],
-        ['environment_revisions', 'environment_revisions', ['org_name', 'project', 'environment', 'number'], 'INCREMENTAL', 'number'],
-        ['deployments', 'deployments', ['org_name', 'id'], 'INCREMENTAL', 'created'],
-        ['audit_logs', 'audit_logs', ['org_name', 'event_id'], 'INCREMENTAL', 'timestamp'],
-      ],
+      STREAM_TABLE.map(([name, keys, cursor]) => [name, name, keys, cursor === undefined ? 'FULL_TABLE' : 'INCREMENTAL', cursor]),
     );
     assert.equal('replication_key' in singerEntry('organization_members'), false);
   });

@@ -126,7 +126,7 @@ void describe('singer: discover and sync', () => {
     const first = await runCli(['--config', config]);
     const state = lastState(first.stdout, 'singer') as { bookmarks: Record<string, { partitions: unknown[] }> };
     assert.ok(state.bookmarks.stack_updates!.partitions.length > 0);
-    assert.deepEqual(Object.keys(state.bookmarks).sort(), ['deployments', 'environment_revisions', 'stack_updates', 'stacks']);
+    assert.deepEqual(Object.keys(state.bookmarks).sort(), ['deployments', 'environment_revisions', 'resource_usage_daily', 'stack_updates', 'stacks']);
     const statePath = await writeJson(dir, 'state.json', state);
     const second = await runCli(['--config', config, '--state', statePath]);
     assert.equal(second.code, 0, second.stderr);

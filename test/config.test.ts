@@ -61,6 +61,7 @@ void describe('parseConfig', () => {
       maxResponseBytes: 64 * 2 ** 20,
       retryBaseMs: 1000,
       deploymentsLookbackDays: 3,
+      usageLookbackDays: 7,
     });
   });
 
@@ -79,6 +80,7 @@ void describe('parseConfig', () => {
         max_response_mb: 8,
         retry_base_seconds: 0.25,
         deployments_lookback_days: 1.5,
+        usage_lookback_days: 30,
         unknown_extra: 'ignored',
       },
       {},
@@ -96,6 +98,7 @@ void describe('parseConfig', () => {
       maxResponseBytes: 8 * 2 ** 20,
       retryBaseMs: 250,
       deploymentsLookbackDays: 1.5,
+      usageLookbackDays: 30,
     });
   });
 

@@ -25,7 +25,7 @@ function finishRunningUpdates(emulator: PulumiEmulator): number {
 }
 
 void describe('request economy', () => {
-  void it('a re-run with nothing changed asks only for the token check, the stack lists, members and teams', async () => {
+  void it("a re-run with nothing changed asks only for the token check, the listings and each stack's and team's detail, each URL once", async () => {
     const emulator = await PulumiEmulator.start({ orgs: ['acme', 'globex'], stacksPerOrg: 15, updatesPerStack: 20 });
     try {
       const dir = await tempDir();
@@ -46,9 +46,19 @@ void describe('request economy', () => {
       assert.equal(third.code, 0, third.stderr);
       const paths = emulator.requests.map((r) => r.path);
       assert.equal(paths.filter((p) => p.endsWith('/updates')).length, 0, 'no update history is requested');
-      // Full-refresh listings, one page each of the time-ordered ones, and each environment's newest
-      // revisions (nothing in an environment's listing shows that it has no new revision).
+      // Full-refresh listings and documents, one page each of the time-ordered ones, and each
+      // environment's newest revisions (nothing in an environment's listing shows that it has no new
+      // revision); each stack's and each team's detail once, whichever streams read it.
       const environmentPaths = emulator.orgNames().flatMap((org) => [`/api/esc/environments/${org}`, ...emulator.environments(org).map((e) => `/api/esc/environments/${org}/${e.project}/${e.name}/versions`)]);
+      const stackPaths = emulator.orgNames().flatMap((org) => emulator.stacks(org).map((s) => `/api/stacks/${org}/${s.projectName}/${s.stackName}`));
+      const teamPaths = emulator.orgNames().flatMap((org) => emulator.teams(org).flatMap((t) => [`/api/orgs/${org}/teams/${t.name}`, `/api/orgs/${org}/teams/${t.name}/tokens`]));
+      const policyPaths = emulator.orgNames().flatMap((org) => [`/api/orgs/${org}/policygroups`, ...emulator.policyGroups(org).map((g) => `/api/orgs/${org}/policygroups/${g.name}`)]);
+      // One document or listing per organization for each organization-level stream (search pages share
+      // their path), and the newest version of each policy pack.
+      const organizationPaths = emulator.orgNames().flatMap((org) => [
+        ...['metadata', 'tokens', 'oidc/issuers', 'agent-pools', 'hooks', 'policypacks', 'resources/summary', 'search/resourcesv2'].map((endpoint) => `/api/orgs/${org}/${endpoint}`),
+        ...emulator.policyPacks(org).map((pack) => `/api/orgs/${org}/policypacks/${pack.name}/versions/${pack.versions.at(-1) ?? ''}`),
+      ]);
       assert.deepEqual(
         [...new Set(paths)].sort(),
         [
@@ -61,8 +71,14 @@ void describe('request economy', () => {
           '/api/user',
           '/api/user/stacks',
           ...environmentPaths,
+          ...stackPaths,
+          ...teamPaths,
+          ...policyPaths,
+          ...organizationPaths,
         ].sort(),
       );
+      const urls = emulator.requests.map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`);
+      assert.deepEqual(urls.filter((url, i) => urls.indexOf(url) !== i), [], 'no URL is asked for twice in a run');
       assert.equal(paths.filter((p) => p.endsWith('/versions')).length, environmentPaths.length - 2, 'one request per environment');
       // Before the sync: the token once; the organizations are among the user's, so no probe.
       assert.equal(paths.filter((p) => p === '/api/user').length, 1);

@@ -234,6 +234,17 @@ async function revisionPages(em: PulumiEmulator, path: string, count: number, an
   }
 }
 
+/** Every page of a listing that names its next page by URL (`pagination.next`), on the emulator's origin. */
+async function nextUrlPages(em: PulumiEmulator, first: string, answers: Answer[]): Promise<void> {
+  let request: string | undefined = first;
+  while (request !== undefined) {
+    const body = await getBody(em, request);
+    answers.push({ request, body });
+    const next = field(field(body, 'pagination'), 'next');
+    request = typeof next === 'string' && next !== '' ? next.slice(new URL(next).origin.length) : undefined;
+  }
+}
+
 function segment(value: string): string {
   return encodeURIComponent(value);
 }
@@ -261,6 +272,39 @@ async function crawl(em: PulumiEmulator): Promise<Answer[]> {
     await numberedPages(em, `/api/orgs/${o}/deployments`, {}, 4, answers);
     await numberedPages(em, `/api/orgs/${o}/deployments`, { sort: 'created', asc: 'true' }, 100, answers);
     await tokenPages(em, `/api/orgs/${o}/auditlogs/v2`, {}, 'continuationToken', answers);
+    for (const request of [
+      `/api/orgs/${o}/metadata`,
+      `/api/orgs/${o}/tokens`,
+      `/api/orgs/${o}/tokens?show_expired=true`,
+      `/api/orgs/${o}/oidc/issuers`,
+      `/api/orgs/${o}/agent-pools`,
+      `/api/orgs/${o}/hooks`,
+      `/api/orgs/${o}/policypacks`,
+      `/api/orgs/${o}/resources/summary?granularity=daily&lookbackDays=365`,
+      `/api/orgs/${o}/resources/summary?granularity=daily&lookbackDays=3`,
+    ]) {
+      answers.push({ request, body: await getBody(em, request) });
+    }
+    for (const pack of em.policyPacks(org)) {
+      for (const version of pack.versions) {
+        const request = `/api/orgs/${o}/policypacks/${segment(pack.name)}/versions/${version}`;
+        answers.push({ request, body: await getBody(em, request) });
+      }
+    }
+    await nextUrlPages(em, `/api/orgs/${o}/search/resourcesv2?size=20`, answers);
+    for (const stack of em.stacks(org)) {
+      const base = `/api/stacks/${o}/${segment(stack.projectName)}/${segment(stack.stackName)}`;
+      for (const request of [base, `${base}/deployments/schedules`]) answers.push({ request, body: await getBody(em, request) });
+      await numberedPages(em, `${base}/drift/runs`, {}, 3, answers);
+    }
+    for (const team of em.teams(org)) {
+      for (const request of [`/api/orgs/${o}/teams/${segment(team.name)}`, `/api/orgs/${o}/teams/${segment(team.name)}/tokens`]) answers.push({ request, body: await getBody(em, request) });
+    }
+    answers.push({ request: `/api/orgs/${o}/policygroups`, body: await getBody(em, `/api/orgs/${o}/policygroups`) });
+    for (const group of em.policyGroups(org)) {
+      const request = `/api/orgs/${o}/policygroups/${segment(group.name)}`;
+      answers.push({ request, body: await getBody(em, request) });
+    }
   }
   return answers;
 }

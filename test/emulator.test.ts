@@ -1031,7 +1031,7 @@ void describe('emulator: route table', () => {
   void it('answers 404 with the path for every request no route takes, methods included', async () => {
     const em = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 2 });
     try {
-      for (const path of ['/api/orgs/acme', '/api/orgs/acme/teams/extra', '/api/orgs/acme/teams/', '/api/Orgs/acme/teams', '/api/stacks/acme/p/updates', '/api/user/', '/api']) {
+      for (const path of ['/api/orgs/acme', '/api/orgs/acme/teams/extra/more', '/api/orgs/acme/members/', '/api/Orgs/acme/teams', '/api/stacks/acme/p/s/updates/extra', '/api/user/', '/api']) {
         await expectError(em, path, 404, `Not Found: ${path}`);
       }
       for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {

@@ -286,7 +286,8 @@ void describe('the engine, in-process with a fake API', () => {
 
   void it("the engine's source names no stream of the tap and no API field", () => {
     const dir = join(REPO_ROOT, 'src/core');
-    const words = [...STREAM_NAMES, 'org_name', 'project_name', 'stack_name', 'last_update', 'start_time', 'stack', 'pulumi', '/api/'];
+    // `organizations` is also the setting that lists what to sync, which the engine reads.
+    const words = [...STREAM_NAMES.filter((name) => name !== 'organizations'), 'org_name', 'project_name', 'stack_name', 'last_update', 'start_time', 'stack', 'pulumi', '/api/'];
     const found = readdirSync(dir).flatMap((file) => {
       const source = readFileSync(join(dir, file), 'utf8').toLowerCase();
       return words.filter((word) => source.includes(word.toLowerCase())).map((word) => `${file}: ${word}`);
@@ -347,5 +348,205 @@ void describe('the engine: a next page named by URL', () => {
     for await (const batch of engine.run()) out.push(...batch);
     assert.equal(records(out, 'found').length, 6);
     assert.deepEqual(requests.map((r) => r.url ?? `${r.path}?size=${String(r.query.size)}`), ['/orgs/o1/search?size=2', '/orgs/o1/search?page=2&size=2', '/orgs/o1/search?page=3&size=2']);
+  });
+
+  void it('siblings that read one document share its request; a parent need not be registered; a map and an absent optional list are records', async () => {
+    interface Group extends Record<string, unknown> {
+      org: string;
+      name: string;
+    }
+    interface Member extends Record<string, unknown> {
+      org: string;
+      group: string;
+      login: string;
+    }
+    interface Label extends Record<string, unknown> {
+      org: string;
+      group: string;
+      name: string;
+      value: string | null;
+    }
+    // Read only for its children: not in the streams the engine is given.
+    const groupNames = defineStream({
+      name: 'group_names',
+      keyProperties: ['org', 'name'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}/groups', path: (c) => `/orgs/${c.org}/groups`, paging: () => ({ kind: 'none' }), records: 'groups' },
+      childContext: (group) => ({ org: group.org, group: group.name }),
+      toRecord: (item: unknown, c: Context): Group => ({ org: c.org ?? '', name: text(field(item, 'name')) }),
+    });
+    const detail = { endpoint: '/orgs/{org}/groups/{group}', path: (c: Context) => `/orgs/${c.org}/groups/${c.group}`, paging: () => ({ kind: 'none' as const }) };
+    const groups = defineStream({
+      name: 'groups',
+      keyProperties: ['org', 'name'],
+      parent: groupNames,
+      request: { ...detail, records: '' },
+      toRecord: (item: unknown, c: Context): Group => ({ org: c.org ?? '', name: text(field(item, 'name')) }),
+    });
+    const members = defineStream({
+      name: 'members',
+      keyProperties: ['org', 'group', 'login'],
+      parent: groupNames,
+      request: { ...detail, records: { key: 'members', optional: true } },
+      toRecord: (item: unknown, c: Context): Member => ({ org: c.org ?? '', group: c.group ?? '', login: text(field(item, 'login')) }),
+    });
+    const labels = defineStream({
+      name: 'labels',
+      keyProperties: ['org', 'group', 'name'],
+      parent: groupNames,
+      request: { ...detail, records: { key: 'labels', optional: true, entries: { keyField: 'name', valueField: 'value' } } },
+      toRecord: (item: unknown, c: Context): Label => ({ org: c.org ?? '', group: c.group ?? '', name: text(field(item, 'name')), value: typeof field(item, 'value') === 'string' ? text(field(item, 'value')) : null }),
+    });
+    const requests: string[] = [];
+    const documents: Record<string, unknown> = {
+      '/orgs/o1/groups/g1': { name: 'g1', members: [{ login: 'ann' }, { login: 'bob' }], labels: { tier: 'gold', __proto__: 'kept' } },
+      '/orgs/o1/groups/g2': { name: 'g2' },
+    };
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      requests.push(request.path);
+      if (request.path === '/orgs/o1/groups') return Promise.resolve({ groups: [{ name: 'g1' }, { name: 'g2' }] });
+      const body = documents[request.path];
+      return body === undefined ? Promise.reject(new Error(`unexpected ${request.path}`)) : Promise.resolve(JSON.parse(JSON.stringify(body)));
+    };
+    // JSON.parse keeps __proto__ as an own key, as the HTTP client does.
+    documents['/orgs/o1/groups/g1'] = JSON.parse('{"name":"g1","members":[{"login":"ann"},{"login":"bob"}],"labels":{"tier":"gold","__proto__":"kept"}}');
+    const engine = new SyncEngine({
+      config: { ...config, organizations: ['o1'] },
+      streams: [groups, members, labels],
+      selection: select(['groups', 'full_refresh'], ['members', 'full_refresh'], ['labels', 'full_refresh']),
+      state: new StateStore(new Set(['groups', 'members', 'labels'])),
+      fetch,
+      schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(statuses(out), ['groups:COMPLETE', 'labels:COMPLETE', 'members:COMPLETE']);
+    assert.deepEqual(requests, ['/orgs/o1/groups', '/orgs/o1/groups/g1', '/orgs/o1/groups/g2'], 'one request per document, whichever streams read it');
+    assert.deepEqual(records(out, 'groups').map((g) => g.name), ['g1', 'g2']);
+    assert.deepEqual(records(out, 'members').map((m) => `${String(m.group)}/${String(m.login)}`), ['g1/ann', 'g1/bob']);
+    assert.deepEqual(records(out, 'labels').map((l) => `${String(l.name)}=${String(l.value)}`), ['tier=gold', '__proto__=kept']);
+    assert.equal(records(out, 'group_names').length, 0, 'a parent read for its children emits nothing');
+  });
+
+  void it('a shared document that lacks what one sibling reads is asked for again by that sibling alone, which fails', async () => {
+    interface Item extends Record<string, unknown> {
+      org: string;
+      id: string;
+    }
+    const detail = { endpoint: '/orgs/{org}/doc', path: (c: Context) => `/orgs/${c.org}/doc`, paging: () => ({ kind: 'none' as const }) };
+    const root = defineStream({
+      name: 'root',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}', path: (c) => `/orgs/${c.org}`, paging: () => ({ kind: 'none' }), records: '' },
+      childContext: (r) => ({ org: r.org }),
+      toRecord: (_item: unknown, c: Context): Item => ({ org: c.org ?? '', id: 'root' }),
+    });
+    const left = defineStream({ name: 'left', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'left' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
+    const right = defineStream({ name: 'right', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'right' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
+    const checks: string[] = [];
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      if (request.path === '/orgs/o1') return Promise.resolve({});
+      // The transport retries a malformed answer; here the check only has to see what every reader needs.
+      const body = { left: [{ id: 'l1' }] };
+      checks.push(request.malformation(body) ?? 'well-formed');
+      return Promise.resolve(body);
+    };
+    const engine = new SyncEngine({
+      config: { ...config, organizations: ['o1'] },
+      streams: [root, left, right],
+      selection: select(['left', 'full_refresh'], ['right', 'full_refresh']),
+      state: new StateStore(new Set(['left', 'right'])),
+      fetch,
+      schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(checks, ['well-formed', "'right' is missing"], 'the first reader is served; the other asks again, with its own check');
+    assert.deepEqual(statuses(out), ['left:COMPLETE', 'right:INCOMPLETE']);
+  });
+
+  void it("a stream its organization's features turn off is skipped there without a request; the features document is asked for once", async () => {
+    interface Row extends Record<string, unknown> {
+      org: string;
+      id: string;
+    }
+    const rowOf = (item: unknown, c: Context): Row => ({ org: c.org ?? '', id: text(field(item, 'id')) });
+    const about = defineStream({
+      name: 'about',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}/about', path: (c) => `/orgs/${c.org}/about`, paging: () => ({ kind: 'none' }), records: '' },
+      toRecord: rowOf,
+    });
+    const gated = defineStream({
+      name: 'gated',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      requires: 'gatedEnabled',
+      request: { endpoint: '/orgs/{org}/gated', path: (c) => `/orgs/${c.org}/gated`, paging: () => ({ kind: 'none' }), records: 'rows' },
+      toRecord: rowOf,
+    });
+    const requests: string[] = [];
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      requests.push(request.path);
+      const org = request.path.split('/')[2] ?? '';
+      if (request.path.endsWith('/about')) return Promise.resolve({ id: org, features: { gatedEnabled: org === 'o1' } });
+      return Promise.resolve({ rows: [{ id: 'r1' }] });
+    };
+    const engine = new SyncEngine({
+      config,
+      streams: [about, gated],
+      features: { endpoint: '/orgs/{org}/about', path: (organization) => `/orgs/${organization}/about`, flags: (body) => {
+        const flags = field(body, 'features');
+        return typeof flags === 'object' && flags !== null ? Object.fromEntries(Object.entries(flags)) : undefined;
+      },
+    },
+      selection: select(['about', 'full_refresh'], ['gated', 'full_refresh']),
+      state: new StateStore(new Set(['about', 'gated'])),
+      fetch,
+      schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(records(out, 'gated').map((r) => r.org), ['o1']);
+    assert.deepEqual(records(out, 'about').map((r) => r.id).sort(), ['o1', 'o2'], 'the stream that reads the features document still gets it');
+    assert.deepEqual([...requests].sort(), ['/orgs/o1/about', '/orgs/o1/gated', '/orgs/o2/about'], 'each document once; nothing asked where the feature is off');
+    const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
+    assert.deepEqual(warnings, ['gated (organization o2): not enabled for this organization (its features say gatedEnabled is false); skipped without a request']);
+    assert.deepEqual(statuses(out), ['about:COMPLETE', 'gated:COMPLETE']);
+  });
+
+  void it('a time the API sent that the record cannot hold is null, said once per stream', async () => {
+    interface Dated extends Record<string, unknown> {
+      org: string;
+      id: string;
+      deleted_at: string | null;
+    }
+    const dated = defineStream({
+      name: 'dated',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}/dated', path: (c) => `/orgs/${c.org}/dated`, paging: () => ({ kind: 'none' }), records: 'rows' },
+      toRecord: (item: unknown, c: Context): Dated => {
+        const sent = field(item, 'deletedAt');
+        const ms = typeof sent === 'string' ? Date.parse(sent) : Number.NaN;
+        return { org: c.org ?? '', id: text(field(item, 'id')), deleted_at: Number.isNaN(ms) || ms < 0 ? null : new Date(ms).toISOString() };
+      },
+    });
+    const rows = [{ id: 'a', deletedAt: '2024-01-01T00:00:00Z' }, { id: 'b', deletedAt: '' }, { id: 'c', deletedAt: '0001-01-01T00:00:00Z' }, { id: 'd', deletedAt: 'last Tuesday' }, { id: 'e', deletedAt: 'soon' }];
+    const engine = new SyncEngine({
+      config: { ...config, organizations: ['o1'] },
+      streams: [dated],
+      selection: select(['dated', 'full_refresh']),
+      state: new StateStore(new Set(['dated'])),
+      fetch: () => Promise.resolve({ rows }),
+      schemas: { schema: () => ({ type: 'object', properties: { deleted_at: { type: ['null', 'string'], format: 'date-time' } } }), validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(records(out, 'dated').map((r) => r.deleted_at), ['2024-01-01T00:00:00.000Z', null, null, null, null]);
+    const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
+    assert.deepEqual(warnings, ['dated (organization o1): deleted_at "last Tuesday" is not a time the tap can read; emitted as null; further values like it in dated are not reported']);
   });
 });

@@ -44,6 +44,7 @@ void describe('generated files', () => {
       'max_response_mb',
       'retry_base_seconds',
       'deployments_lookback_days',
+      'usage_lookback_days',
       'max_attempts',
     ]);
   });

@@ -55,7 +55,7 @@ void describe('meltano', () => {
     const catalog = JSON.parse(discovered.stdout) as SingerCatalog;
     // Meltano's select rules (`stacks.*`, `stack_updates.*`) become `selected` on every breadcrumb.
     for (const stream of catalog.streams) {
-      const chosen = stream.tap_stream_id.startsWith('stack');
+      const chosen = stream.tap_stream_id === 'stacks' || stream.tap_stream_id === 'stack_updates';
       for (const entry of stream.metadata) entry.metadata.selected = chosen;
     }
     const catalogPath = await writeJson(dir, 'tap.properties.json', catalog);

@@ -50,4 +50,41 @@ void describe('secrets never reach the output', () => {
     for (const ciphertext of ciphertexts) assert.ok(!output.includes(ciphertext), 'a secret config value reached the output');
     assert.ok(!/requested_?by_?token/i.test(output));
   });
+
+  void it('no organization token carries its value, whatever the server sends', () => {
+    const values = emulator.orgNames().flatMap((org) => emulator.orgAccessTokens(org).flatMap((t) => (t.tokenValue ? [t.tokenValue] : [])));
+    assert.ok(values.length > 0, 'the emulator sends fake token values there');
+    for (const value of values) assert.ok(!output.includes(value), `a token value (${value.slice(0, 10)}…) reached the output`);
+    assert.ok(!/token_?value/i.test(output));
+  });
+
+  void it("no webhook carries its secret, the secret's ciphertext, or the credential in its payload URL", () => {
+    const hooks = emulator.orgNames().flatMap((org) => emulator.orgWebhooks(org));
+    const secrets = hooks.flatMap((h) => [h.secretCiphertext, h.secret ?? ''].filter((s) => s !== ''));
+    assert.ok(hooks.some((h) => h.secret) && hooks.some((h) => h.secretCiphertext !== ''), 'the emulator sends fake secrets and ciphertexts there');
+    for (const secret of secrets) assert.ok(!output.includes(secret), `a webhook secret or ciphertext (${secret.slice(0, 10)}…) reached the output`);
+    // The URL's credential is its last path segment (Slack, Teams) or its query (raw receivers).
+    for (const hook of hooks) {
+      const url = new URL(hook.payloadUrl);
+      const credential = url.search === '' ? (url.pathname.split('/').at(-1) ?? '') : url.search.slice(1);
+      assert.ok(credential.length >= 16 && !output.includes(credential), `the credential of ${hook.name}'s payload URL reached the output`);
+    }
+    assert.ok(!/secret_?ciphertext/i.test(output));
+  });
+
+  void it("no stack's encrypted config key or salt, no schedule's environment variables, no team token value", () => {
+    const secrets: string[] = [];
+    for (const org of emulator.orgNames()) {
+      for (const stack of emulator.stacks(org)) {
+        const config = emulator.stackDetail(org, stack.projectName, stack.stackName).config as Record<string, string> | undefined;
+        if (config) secrets.push(config.encryptedKey ?? '', config.encryptionSalt ?? '');
+        for (const schedule of emulator.stackSchedules(org, stack.projectName, stack.stackName)) secrets.push(JSON.stringify(schedule).match(/schedule-secret-[0-9a-f]+/)?.[0] ?? '');
+      }
+      for (const team of emulator.teams(org)) for (const token of emulator.teamTokens(org, team.name)) secrets.push(token.tokenValue ?? '');
+    }
+    const planted = secrets.filter((secret) => secret !== '');
+    assert.ok(planted.filter((s) => s.startsWith('ENCRYPTED-KEY-')).length > 0 && planted.filter((s) => s.startsWith('schedule-secret-')).length > 0 && planted.filter((s) => s.startsWith('team-token-value-')).length > 0, 'the emulator holds each kind');
+    for (const secret of planted) assert.ok(!output.includes(secret), `${secret.slice(0, 16)}… reached the output`);
+    assert.doesNotMatch(output, /encrypted_?key|encryption_?salt|environment_?variables/i);
+  });
 });

@@ -83,13 +83,40 @@ void describe('stream registry', () => {
   void it('lists the streams in sync order, parents before children', () => {
     assert.deepEqual(
       STREAMS.map((s) => s.name),
-      ['stacks', 'stack_updates', 'organization_members', 'organization_teams', 'environments', 'environment_revisions', 'deployments', 'audit_logs'],
+      [
+        'stacks',
+        'stack_updates',
+        'organization_members',
+        'organization_teams',
+        'environments',
+        'environment_revisions',
+        'deployments',
+        'audit_logs',
+        'organizations',
+        'org_access_tokens',
+        'oidc_issuers',
+        'agent_pools',
+        'org_webhooks',
+        'policy_packs',
+        'resource_usage_daily',
+        'resources',
+        'stack_details',
+        'stack_tags',
+        'team_members',
+        'team_stack_permissions',
+        'team_environment_permissions',
+        'team_access_tokens',
+        'policy_groups',
+        'policy_pack_policies',
+        'deployment_schedules',
+        'drift_runs',
+      ],
     );
     assert.equal(streamByName('stack_updates')?.name, 'stack_updates');
     assert.equal(streamByName('nope'), undefined);
     assert.deepEqual(
       STREAMS.filter((s) => s.parent === stacks).map((s) => s.name),
-      ['stack_updates'],
+      ['stack_updates', 'stack_details', 'stack_tags', 'deployment_schedules', 'drift_runs'],
     );
     assert.deepEqual(
       STREAMS.filter((s) => s.parent === organizationMembers),

@@ -5,12 +5,23 @@
 // with ../paging.ts), then list both below.
 import type { OrgData } from '../data.js';
 import type { Route } from '../routing.js';
+import { agentPoolRoutes, agentPoolsData } from './agent-pools.js';
 import { auditLogRoutes, auditLogsData } from './audit-logs.js';
 import { deploymentRoutes, deploymentsData } from './deployments.js';
 import { revisionRoutes, revisionsData } from './environment-revisions.js';
 import { environmentRoutes, environmentsData } from './environments.js';
 import { memberRoutes, membersData } from './members.js';
+import { oidcIssuerRoutes, oidcIssuersData } from './oidc-issuers.js';
+import { orgAccessTokenRoutes, orgAccessTokensData } from './org-access-tokens.js';
+import { orgWebhookRoutes, orgWebhooksData } from './org-webhooks.js';
+import { organizationMetadataData, organizationMetadataRoutes } from './organization-metadata.js';
+import { policyPackRoutes, policyPacksData } from './policy-packs.js';
+import { resourceSearchData, resourceSearchRoutes } from './resource-search.js';
+import { resourceUsageRoutes } from './resource-usage.js';
+import { policyGroupRoutes, policyGroupsData } from './policy-groups.js';
+import { stackDetailRoutes } from './stack-details.js';
 import { stackRoutes, stacksData } from './stacks.js';
+import { teamDetailRoutes } from './team-details.js';
 import { teamRoutes, teamsData } from './teams.js';
 import { updateRoutes } from './updates.js';
 import { userRoutes } from './user.js';
@@ -26,7 +37,18 @@ export const ROUTES: readonly Route[] = [
   ...revisionRoutes,
   ...deploymentRoutes,
   ...auditLogRoutes,
+  ...organizationMetadataRoutes,
+  ...orgAccessTokenRoutes,
+  ...oidcIssuerRoutes,
+  ...agentPoolRoutes,
+  ...orgWebhookRoutes,
+  ...policyPackRoutes,
+  ...resourceUsageRoutes,
+  ...resourceSearchRoutes,
+  ...stackDetailRoutes,
+  ...teamDetailRoutes,
+  ...policyGroupRoutes,
 ];
 
 /** Generated for every org when the emulator starts, before any mutation can change what it is drawn from. */
-export const ORG_DATA: ReadonlyArray<OrgData<unknown>> = [membersData, stacksData, teamsData, environmentsData, revisionsData, deploymentsData, auditLogsData];
+export const ORG_DATA: ReadonlyArray<OrgData<unknown>> = [membersData, stacksData, teamsData, environmentsData, revisionsData, deploymentsData, auditLogsData, organizationMetadataData, orgAccessTokensData, oidcIssuersData, agentPoolsData, orgWebhooksData, policyPacksData, resourceSearchData, policyGroupsData];

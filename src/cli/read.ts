@@ -1,4 +1,5 @@
 // `read` (Airbyte) and the Singer sync: config, catalog and state in, messages out.
+import { ORGANIZATION_FEATURES } from '../streams/features.js';
 import { parseCatalog, selectDefault, type SelectedStream } from '../protocol/catalog.js';
 import { loadConfig, readJsonFile } from '../config/config.js';
 import { SyncEngine } from '../core/engine.js';
@@ -48,6 +49,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
   const engine = new SyncEngine({
     config,
     streams: STREAMS,
+    features: ORGANIZATION_FEATURES,
     selection,
     state,
     schemas: new SchemaRegistry(),

@@ -21,6 +21,7 @@ export interface TapConfig {
   maxResponseBytes: number;
   retryBaseMs: number;
   deploymentsLookbackDays: number;
+  usageLookbackDays: number;
 }
 
 const validateConfig = createAjv().compile(connectionSpecification);
@@ -156,6 +157,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     max_response_mb?: number;
     retry_base_seconds?: number;
     deployments_lookback_days?: number;
+    usage_lookback_days?: number;
   };
   const startDate = c.start_date === undefined ? undefined : Date.parse(c.start_date);
   if (c.start_date !== undefined && (startDate === undefined || Number.isNaN(startDate) || !isCalendarDate(c.start_date))) {
@@ -175,6 +177,7 @@ export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
     maxResponseBytes: (c.max_response_mb ?? p.max_response_mb.default) * 2 ** 20,
     retryBaseMs: (c.retry_base_seconds ?? p.retry_base_seconds.default) * 1000,
     deploymentsLookbackDays: c.deployments_lookback_days ?? p.deployments_lookback_days.default,
+    usageLookbackDays: c.usage_lookback_days ?? p.usage_lookback_days.default,
   };
 }
 

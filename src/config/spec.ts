@@ -119,6 +119,16 @@ export const connectionSpecification = {
       maximum: 90,
       order: 11,
     },
+    usage_lookback_days: {
+      type: 'integer',
+      title: 'Usage look-back (days)',
+      description:
+        'Days of resources-under-management usage read again on each incremental run, before the newest day read: recent days change until they are over. The first run reads the last 365 days.',
+      default: 7,
+      minimum: 0,
+      maximum: 365,
+      order: 12,
+    },
     max_attempts: {
       type: 'integer',
       title: 'Attempts per request',

@@ -9,10 +9,12 @@ import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from 
 import type { Query } from '../io/http/client.js';
 import { Pager, paginate, type NextPage } from './paging.js';
 import type { JsonSchema } from '../streams/schemas.js';
+import { camelToSnake } from '../streams/fields.js';
 import { contextKey, type PartitionState, type StateStore } from './state.js';
 import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy } from './cursor.js';
 import type { StreamStatus, SyncEvent } from './events.js';
 import { Limiter, mergeBounded } from './merge.js';
+import { countSharers, SharedResponses } from './shared.js';
 import { withinContext, type Context, type Converted, type Stream } from './stream.js';
 
 /** One page to request: `stream` is the configured stream it serves; `signal` aborts it when the sync stops. */
@@ -29,6 +31,14 @@ export interface PageRequest {
 }
 
 export type Fetch = (request: PageRequest) => Promise<unknown>;
+
+/** Where an organization's features are read: flags that say which plan-gated endpoints answer it. */
+export interface FeatureSource {
+  readonly endpoint: string;
+  path(organization: string): string;
+  /** The flags a response holds, or undefined when it holds none. */
+  flags(body: unknown): Readonly<Record<string, unknown>> | undefined;
+}
 
 /** A stream to sync, as the configured catalog says. */
 export interface SelectedStream {
@@ -59,6 +69,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Singer `--test`: at most this many records per stream, and reading stops once each has them. */
   recordLimit?: number;
+  /** Read once per organization when a stream to sync `requires` a feature. */
+  features?: FeatureSource;
 }
 
 type RecordEvent = Extract<SyncEvent, { kind: 'record' }>;
@@ -137,11 +149,15 @@ interface Ending {
 /** One partition to read. */
 interface Partition {
   stream: Stream;
+  /** The organization it belongs to. */
+  organization: string;
   context: Context;
   /** Names the partition in messages. */
   where: string;
   /** The parent record this partition hangs off. */
   parent?: Converted;
+  /** The responses its sibling partitions (of the same parent record) share. */
+  siblings?: { responses: SharedResponses };
 }
 
 export class SyncEngine {
@@ -156,6 +172,14 @@ export class SyncEngine {
   private readonly invalidReported = new Set<string>();
   private readonly futureReported = new Set<string>();
   private readonly disorderReported = new Set<string>();
+  /** Streams with a time the tap could not read, already said. */
+  private readonly timeReported = new Set<string>();
+  /** Each stream's top-level date-time properties, from its schema. */
+  private readonly timeFieldsOf = new Map<Stream, string[]>();
+  /** Streams and organizations whose features turned the stream off, already said. */
+  private readonly gateReported = new Set<string>();
+  /** Each organization's features document, once asked for. */
+  private readonly featureDocuments = new Map<string, Promise<unknown>>();
   /** Streams whose bookmarks changed since their last STATE. */
   private readonly dirty = new Set<string>();
   /** Streams that have had at least one STATE. */
@@ -225,8 +249,9 @@ export class SyncEngine {
     return this.stop.signal.aborted;
   }
 
+  /** The needed streams that hang off this one, in registry order (a parent read only for its children need not be registered). */
   private childrenOf(stream: Stream): Stream[] {
-    return this.options.streams.filter((child) => child.parent === stream && this.needed.has(child));
+    return [...this.needed].filter((child) => child.parent === stream);
   }
 
   /** The stream and its needed descendants that were selected: what a failure of its partition makes incomplete. */
@@ -241,6 +266,22 @@ export class SyncEngine {
   }
 
   private async fetch(partition: Partition, next: { query: Query } | { url: string }, malformation: (body: unknown) => string | undefined): Promise<unknown> {
+    const siblings = partition.siblings;
+    const { request } = partition.stream;
+    const features = this.options.features;
+    // The document the features come from is asked for once, whether a gate or a stream asks first.
+    if (features && 'query' in next && Object.keys(next.query).length === 0 && request.path(partition.context) === features.path(partition.organization)) {
+      const body = await this.featuresDocument(partition.organization, partition.stream);
+      return malformation(body) === undefined ? body : this.fetchNow(partition, next, malformation);
+    }
+    if (!siblings?.responses.shares(request.endpoint)) return this.fetchNow(partition, next, malformation);
+    const key = 'url' in next ? next.url : `${request.path(partition.context)}?${JSON.stringify(next.query)}`;
+    const body = await siblings.responses.get(request.endpoint, key, () => this.fetchNow(partition, next, malformation));
+    // Well-formed for the sibling that asked, but not for this one: its own request, retried as any.
+    return malformation(body) === undefined ? body : this.fetchNow(partition, next, malformation);
+  }
+
+  private async fetchNow(partition: Partition, next: { query: Query } | { url: string }, malformation: (body: unknown) => string | undefined): Promise<unknown> {
     const release = await this.requests.acquire(this.stop.signal);
     try {
       return await this.options.fetch({
@@ -254,6 +295,44 @@ export class SyncEngine {
     } finally {
       release();
     }
+  }
+
+  /** An organization's features document, fetched once (a failure is every asker's failure). */
+  private featuresDocument(organization: string, askedFor: Stream): Promise<unknown> {
+    let document = this.featureDocuments.get(organization);
+    const features = this.options.features;
+    if (!document && features) {
+      const path = features.path(organization);
+      const stream: Stream = { ...askedFor, request: { ...askedFor.request, endpoint: features.endpoint, path: () => path } };
+      document = this.fetchNow({ stream, organization, context: {}, where: `${askedFor.name} (organization ${organization})` }, { query: {} }, (body) =>
+        typeof body === 'object' && body !== null && !Array.isArray(body) ? undefined : 'expected a JSON object',
+      );
+      this.featureDocuments.set(organization, document);
+    }
+    return document ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * Why a partition is not read because its organization's features say its stream is off there
+   * (said once per stream and organization, then skipped quietly), or undefined. Features that
+   * cannot be read leave the stream to its status policy.
+   */
+  private async gatedOff(partition: Partition): Promise<string | undefined | false> {
+    const { stream, organization } = partition;
+    const flag = stream.requires;
+    const features = this.options.features;
+    if (flag === undefined || !features) return undefined;
+    let flags: Readonly<Record<string, unknown>> | undefined;
+    try {
+      flags = features.flags(await this.featuresDocument(organization, stream));
+    } catch {
+      return undefined;
+    }
+    if (flags?.[flag] !== false) return undefined;
+    const said = `${stream.name}\u0000${organization}`;
+    if (this.gateReported.has(said)) return false;
+    this.gateReported.add(said);
+    return `${stream.name} (organization ${organization}): not enabled for this organization (its features say ${flag} is false); skipped without a request`;
   }
 
   /** Events in batches (a page of records at a time): one async hop per batch, not per record. */
@@ -273,7 +352,7 @@ export class SyncEngine {
   /** Stream families (a root stream with its descendants) and organizations run side by side; the request limiter bounds them all. */
   private async *runFamilies(): AsyncGenerator<SyncEvent[]> {
     for (const s of this.options.selection) if (s.syncMode === 'full_refresh') this.options.state.clear(s.name);
-    const families = this.options.streams.filter((stream) => !stream.parent && this.needed.has(stream)).map((root) => this.runFamily(root));
+    const families = [...this.needed].filter((stream) => !stream.parent).map((root) => this.runFamily(root));
     // Every batch leaves through deliver, in output order, whichever family it comes from.
     for await (const batch of mergeBounded(families, families.length)) yield this.deliver(batch);
   }
@@ -283,7 +362,7 @@ export class SyncEngine {
     if (this.stopped) return;
     yield family.map((stream) => this.status(stream, 'STARTED'));
     const organizations = this.options.config.organizations.map((organization) =>
-      this.readPartition({ stream: root, context: root.rootContext(organization), where: `${root.name} (organization ${organization})` }),
+      this.readPartition({ stream: root, organization, context: root.rootContext(organization), where: `${root.name} (organization ${organization})` }),
     );
     // Each organization's partition runs up to max_concurrency of its own, each holding a page until
     // it is written: organizations side by side are bounded too, or memory would grow with them.
@@ -359,10 +438,17 @@ export class SyncEngine {
     const { stream } = partition;
     const policy = this.policyOf(stream);
     const children = this.childrenOf(stream);
+    const sharers = countSharers(children.map((child) => child.request.endpoint));
     const listed = new Map<Stream, Set<string>>(children.map((child) => [child, new Set<string>()]));
     const ending: Ending = { exhausted: false, reachedBookmark: false };
     let cursor: PartitionCursor | undefined;
     try {
+      const gate = await this.gatedOff(partition);
+      if (gate !== undefined) {
+        if (gate) yield [{ kind: 'log', level: 'warn', message: gate }];
+        this.summary.skippedPartitions++;
+        return;
+      }
       const bookmark = this.bookmark(partition);
       const parentField = policy?.unchangedWhenParent;
       if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
@@ -374,7 +460,7 @@ export class SyncEngine {
       if (children.length === 0) {
         yield* this.recordsOnly(partition, pages, cursor);
       } else {
-        yield* mergeBounded(this.recordsWithChildren(partition, pages, children, listed), this.options.config.maxConcurrency);
+        yield* mergeBounded(this.recordsWithChildren(partition, pages, children, sharers, listed), this.options.config.maxConcurrency);
       }
     } catch (error) {
       yield* this.partitionFailed(partition, error);
@@ -403,7 +489,14 @@ export class SyncEngine {
   }
 
   /** One unit of work per record: the record itself, then its children's partitions. */
-  private async *recordsWithChildren(partition: Partition, pages: AsyncIterable<PageRead>, children: Stream[], listed: Map<Stream, Set<string>>): AsyncGenerator<AsyncIterable<EngineEvent[]>> {
+  private async *recordsWithChildren(
+    partition: Partition,
+    pages: AsyncIterable<PageRead>,
+    children: Stream[],
+    sharers: ReadonlyMap<string, number>,
+    listed: Map<Stream, Set<string>>,
+  ): AsyncGenerator<AsyncIterable<EngineEvent[]>> {
+    const sharing = [...sharers.values()].some((count) => count >= 2);
     const emitting = this.selected.has(partition.stream.name);
     for await (const page of pages) {
       if (page.warnings.length > 0) yield once(page.warnings.map((message): EngineEvent => ({ kind: 'log', level: 'warn', message })));
@@ -413,18 +506,22 @@ export class SyncEngine {
         const childContext = converted.childContext;
         if (childContext) for (const child of children) listed.get(child)?.add(contextKey(childContext));
         this.summary.parentsListed++;
-        yield this.withChildren(own, children, converted);
+        yield this.withChildren(partition, own, children, converted, sharing ? new SharedResponses(sharers) : undefined);
       }
       if (page.failure !== undefined) throw page.failure;
     }
   }
 
-  private async *withChildren(own: EngineEvent[], children: Stream[], parent: Converted): AsyncGenerator<EngineEvent[]> {
+  /** A parent record, then its children's partitions one after another (so that siblings can share a response). */
+  private async *withChildren(partition: Partition, own: EngineEvent[], children: Stream[], parent: Converted, responses: SharedResponses | undefined): AsyncGenerator<EngineEvent[]> {
     if (own.length > 0) yield own;
     const context = parent.childContext;
     if (context) {
       const where = Object.values(context).join('/');
-      for (const child of children) yield* this.readPartition({ stream: child, context, where: `${child.name} (${where})`, parent });
+      const siblings = responses && { responses };
+      for (const child of children) {
+        yield* this.readPartition({ stream: child, organization: partition.organization, context, where: `${child.name} (${where})`, parent, ...(siblings ? { siblings } : {}) });
+      }
     }
     this.summary.parentsDone++;
   }
@@ -450,12 +547,16 @@ export class SyncEngine {
     const fetchPage = (next: NextPage, malformation: (body: unknown) => string | undefined) =>
       this.fetch(partition, 'url' in next ? next : { query: { ...baseQuery, ...next.query } }, malformation);
     let emitted = 0;
+    let listed = 0;
+    let announced: number | undefined;
     // A partition read from its start adds the server's total to the estimate; one read from a bookmark, what it emitted.
     const onPage = (body: unknown, page: number) => {
-      const total = page === 1 && !bookmark ? new Pager(style, request.records, where).total(body) : undefined;
-      if (total !== undefined) this.estimate(stream.name, total);
+      if (page !== 1) return;
+      announced = new Pager(style, request.records, where).total(body);
+      if (announced !== undefined && !bookmark) this.estimate(stream.name, announced);
     };
     for await (const items of paginate(fetchPage, request.records, style, where, onPage)) {
+      listed += items.length;
       // Stopped mid-partition: its bookmark stays where it was.
       if (this.stopped || this.full(stream.name)) return;
       const page: PageRead = { records: [], warnings: [] };
@@ -472,6 +573,8 @@ export class SyncEngine {
           if (future) page.warnings.push(future);
           const disorder = this.disorderWarning(partition, cursor);
           if (disorder) page.warnings.push(disorder);
+          const unreadable = this.unreadableTimeWarning(partition, item, converted.record);
+          if (unreadable) page.warnings.push(unreadable);
           if (verdict === 'stop') {
             stop = true;
             break;
@@ -493,6 +596,37 @@ export class SyncEngine {
     }
     if (!ending.reachedBookmark && !this.stopped) ending.exhausted = true;
     if (bookmark) this.estimate(stream.name, emitted);
+    // Pages named by URL can end before the total (a search that pages only so far): said, not hidden.
+    if (ending.exhausted && style.kind === 'next-url' && announced !== undefined && listed < announced) {
+      yield { records: [], warnings: [`${where}: the API named no page after ${listed} of the ${announced} items it counts; the rest cannot be read this way`] };
+    }
+  }
+
+  /**
+   * A time the API sent that the record holds as null could not be read (the API mixes several
+   * formats): the record goes out with null, said once per stream. An empty string and the zero
+   * time (year 1) are how the API says "not yet", not unreadable times.
+   */
+  private unreadableTimeWarning(partition: Partition, item: unknown, record: Record<string, unknown>): string | undefined {
+    const { stream } = partition;
+    // A stream read only for its children has no schema: nothing of it goes out.
+    if (this.timeReported.has(stream.name) || !this.selected.has(stream.name)) return undefined;
+    let fields = this.timeFieldsOf.get(stream);
+    if (!fields) {
+      const properties = this.options.schemas.schema(stream.name).properties ?? {};
+      fields = Object.entries(properties)
+        .filter(([, property]) => property['format'] === 'date-time')
+        .map(([name]) => name);
+      this.timeFieldsOf.set(stream, fields);
+    }
+    for (const field of fields) {
+      if (record[field] !== null) continue;
+      const sent = sentValue(item, field);
+      if (typeof sent !== 'string' || sent === '' || sent.startsWith('0001-01-01')) continue;
+      this.timeReported.add(stream.name);
+      return `${partition.where}: ${field} ${JSON.stringify(sent.slice(0, 40))} is not a time the tap can read; emitted as null; further values like it in ${stream.name} are not reported`;
+    }
+    return undefined;
   }
 
   /** A newest-first listing out of order is read to its end, and said once per stream. */
@@ -638,6 +772,13 @@ export class SyncEngine {
 
 async function* once<T>(item: T): AsyncGenerator<T> {
   yield await Promise.resolve(item);
+}
+
+/** What an API item held under the name a record field was made from (`deletedAt` for `deleted_at`). */
+function sentValue(item: unknown, field: string): unknown {
+  if (typeof item !== 'object' || item === null) return undefined;
+  for (const [key, value] of Object.entries(item)) if (camelToSnake(key) === field) return value;
+  return undefined;
 }
 
 /** A stream and every stream it hangs off. */

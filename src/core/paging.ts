@@ -23,7 +23,7 @@ export type PagingStyle =
    * The response names the next page's URL (at a dotted field path such as `pagination.next`); no
    * URL, or an empty one, is the end. The URL is followed on the API's own origin only.
    */
-  | { kind: 'next-url'; nextField: string; pageSizeParam?: string; pageSize?: number }
+  | { kind: 'next-url'; nextField: string; pageSizeParam?: string; pageSize?: number; totalField?: string }
   /**
    * Keyset: each next page asks for the items past the last one read (`param` = its `keyField`),
    * `count` at a time, until an empty page (a short page is not trusted as the last: the server may
@@ -33,6 +33,29 @@ export type PagingStyle =
 
 /** The records of a page: under this key of the body, or the body itself when it is '' (a bare list, or one document). */
 export const WHOLE_BODY = '';
+
+/**
+ * Where a page's records are: a key of the body (or WHOLE_BODY), or a key with how to read it.
+ * `optional`: the API leaves the key out when there is nothing (a document's optional list), so
+ * absent or null means no records rather than a malformed page; so does no body at all (204). `entries`: the key holds a map,
+ * whose entries become records `{ [keyField]: key, [valueField]: value }`.
+ */
+export type RecordsAt = string | { readonly key: string; readonly optional?: boolean; readonly entries?: { readonly keyField: string; readonly valueField: string } };
+
+interface RecordsLocation {
+  key: string;
+  optional: boolean;
+  entries: { keyField: string; valueField: string } | undefined;
+}
+
+function locate(at: RecordsAt): RecordsLocation {
+  return typeof at === 'string' ? { key: at, optional: false, entries: undefined } : { key: at.key, optional: at.optional ?? false, entries: at.entries };
+}
+
+/** A map's entries as records, keeping every key whatever its name (`__proto__` included). */
+function entriesOf(map: Record<string, unknown>, names: { keyField: string; valueField: string }): unknown[] {
+  return Object.entries(map).map(([key, value]) => Object.fromEntries([[names.keyField, key], [names.valueField, value]]));
+}
 
 /** Where the next page is: a query of the listing's own path, or a URL the API gave. */
 export type NextPage = { query: Query } | { url: string };
@@ -71,12 +94,15 @@ export class Pager {
   /** First and last item of the previous page: a server that ignores the page number sends them again. */
   private previousEnds: string | undefined;
 
+  private readonly records: RecordsLocation;
+
   constructor(
     private readonly style: PagingStyle,
-    private readonly itemsKey: string,
+    recordsAt: RecordsAt,
     /** Names the listing in errors. */
     private readonly where: string,
   ) {
+    this.records = locate(recordsAt);
     this.pageSize = style.kind === 'cursor' || style.kind === 'page-number' || style.kind === 'next-url' ? style.pageSize : undefined;
   }
 
@@ -90,13 +116,19 @@ export class Pager {
 
   /** Why a response is not a page of this listing, or undefined when it is one. Malformed pages are retried. */
   readonly malformation = (body: unknown): string | undefined => {
-    if (this.itemsKey === WHOLE_BODY) {
+    const { key, optional, entries } = this.records;
+    if (body === null && optional) return undefined;
+    if (key === WHOLE_BODY) {
       return typeof body === 'object' && body !== null ? undefined : `expected a JSON list or object, got ${describe(body)}`;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return `expected a JSON object, got ${describe(body)}`;
     const record = body as Record<string, unknown>;
-    const items = record[this.itemsKey];
-    if (!Array.isArray(items)) return items === undefined ? `'${this.itemsKey}' is missing` : `'${this.itemsKey}' is ${describe(items)}, expected an array`;
+    const items = record[key];
+    const absent = items === undefined || items === null;
+    if (absent && optional) return undefined;
+    if (entries) {
+      if (absent || typeof items !== 'object' || Array.isArray(items)) return items === undefined ? `'${key}' is missing` : `'${key}' is ${describe(items)}, expected an object`;
+    } else if (!Array.isArray(items)) return items === undefined ? `'${key}' is missing` : `'${key}' is ${describe(items)}, expected an array`;
     const style = this.style;
     if (style.kind === 'page-number') {
       for (const field of [style.totalField ?? DEFAULTS.totalField, style.itemsPerPageField ?? DEFAULTS.itemsPerPageField]) {
@@ -114,16 +146,21 @@ export class Pager {
     return undefined;
   };
 
-  /** The listing's total as a page-number response states it, if it does. */
+  /** The listing's total as a response states it, if its style names one. */
   total(body: unknown): number | undefined {
-    if (this.style.kind !== 'page-number' || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-    const total = countField(body as Record<string, unknown>, this.style.totalField ?? DEFAULTS.totalField);
+    const style = this.style;
+    const field = style.kind === 'page-number' ? (style.totalField ?? DEFAULTS.totalField) : style.kind === 'next-url' ? style.totalField : undefined;
+    if (field === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+    const total = countField(body as Record<string, unknown>, field);
     return typeof total === 'number' ? total : undefined;
   }
 
   itemsOf(body: unknown): unknown[] {
-    if (this.itemsKey === WHOLE_BODY) return Array.isArray(body) ? body : typeof body === 'object' && body !== null ? [body] : [];
-    const items = (body as Record<string, unknown>)[this.itemsKey];
+    const { key, entries } = this.records;
+    if (typeof body !== 'object' || body === null) return [];
+    if (key === WHOLE_BODY) return Array.isArray(body) ? body : [body];
+    const items = (body as Record<string, unknown>)[key];
+    if (entries) return typeof items === 'object' && items !== null && !Array.isArray(items) ? entriesOf(items as Record<string, unknown>, entries) : [];
     return Array.isArray(items) ? items : [];
   }
 
@@ -131,7 +168,8 @@ export class Pager {
   next(body: unknown): NextPage | undefined {
     const items = this.itemsOf(body);
     const style = this.style;
-    if (style.kind === 'none') return undefined;
+    // No body (204) is the end of any listing.
+    if (style.kind === 'none' || typeof body !== 'object' || body === null) return undefined;
     if (style.kind === 'next-url') return this.nextUrl(body, style);
     const query = style.kind === 'keyset' ? this.nextKey(items, style) : this.nextQuery(body as Record<string, unknown>, items, style);
     return query && { query };
@@ -245,12 +283,12 @@ export type FetchPage = (next: NextPage, malformation: (body: unknown) => string
 /** Yields the items of each page in order; stop early by breaking out of the loop. */
 export async function* paginate(
   fetchPage: FetchPage,
-  itemsKey: string,
+  recordsAt: RecordsAt,
   style: PagingStyle,
   where: string,
   onPage?: (body: unknown, page: number) => void,
 ): AsyncGenerator<unknown[]> {
-  const pager = new Pager(style, itemsKey, where);
+  const pager = new Pager(style, recordsAt, where);
   let next: NextPage | undefined = { query: pager.firstQuery() };
   let page = 0;
   while (next) {

@@ -7,7 +7,7 @@
 import type { TapConfig } from '../config/config.js';
 import { RecordError } from '../errors.js';
 import type { Query } from '../io/http/client.js';
-import type { PagingStyle } from './paging.js';
+import type { PagingStyle, RecordsAt } from './paging.js';
 import type { CursorPolicy } from './cursor.js';
 
 /** Identifies one partition of a stream: its organization, and the keys of the records it hangs off. */
@@ -29,8 +29,8 @@ export interface RequestSpec {
    */
   query?(context: Context, config: TapConfig, start: string | number | undefined): Query;
   paging(config: TapConfig): PagingStyle;
-  /** Where the records are in a page: the key of their list. */
-  readonly records: string;
+  /** Where the records are in a page: the key of their list (or of a map read as entries). */
+  readonly records: RecordsAt;
 }
 
 /** How HTTP statuses of a partition's first request are read for this stream. */
@@ -67,10 +67,15 @@ export interface StreamSpec<N extends string, R extends AnyRecord> {
   readonly rootContext?: (organization: string) => Context;
   readonly request: RequestSpec;
   toRecord(item: unknown, context: Context): R;
-  /** The context this stream gives each of its records' child partitions. */
-  childContext?(record: R): Context;
+  /** The context this stream gives each of its records' child partitions; none: the record has no children to read. */
+  childContext?(record: R): Context | undefined;
   readonly cursor?: CursorSpec<R>;
   readonly statuses?: StatusPolicy;
+  /**
+   * A flag of the organization's features without which the API refuses this stream: where the
+   * organization says it is false, the stream is skipped there with one warning, without a request.
+   */
+  readonly requires?: string;
 }
 
 /** A cursor policy whose look-back may depend on the config (a setting). */
@@ -97,6 +102,7 @@ export interface Stream<N extends string = string, R extends AnyRecord = AnyReco
   readonly request: RequestSpec;
   readonly cursor: StreamCursor | undefined;
   readonly statuses: StatusPolicy;
+  readonly requires: string | undefined;
   rootContext(organization: string): Context;
   convert(item: unknown, context: Context): Converted;
   toRecord(item: unknown, context: Context): R;
@@ -127,6 +133,7 @@ export function defineStream<const N extends string, R extends AnyRecord>(spec: 
       ...(cursorSpec.unchangedWhenParent !== undefined ? { unchangedWhenParent: cursorSpec.unchangedWhenParent } : {}),
     },
     statuses: spec.statuses ?? {},
+    requires: spec.requires,
     rootContext: (organization) => {
       if (!rootContext) throw new Error(`stream ${spec.name} is read per parent record, not per organization`);
       return rootContext(organization);

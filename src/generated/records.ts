@@ -381,3 +381,817 @@ export interface AuditLogRecord {
   actor_urn: null | string;
   [k: string]: unknown;
 }
+
+/**
+ * An organization's metadata: plan, defaults for members, counts and feature flags (GET /api/orgs/{org}/metadata); one record per organization.
+ */
+export interface OrganizationRecord {
+  org_name: string;
+  id: null | string;
+  /**
+   * Where membership comes from: github, gitlab, bitbucket, pulumi, saml or single-user.
+   */
+  kind: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  created: null | string;
+  /**
+   * The organization's login at its identity provider.
+   */
+  backing_org_login: null | string;
+  /**
+   * The edition: team-per-stack, community, individual, team-starter, team-pro, enterprise, team-growth, enterprise-growth or business-critical. Null without a subscription (a grandfathered or Community organization).
+   */
+  product: null | string;
+  /**
+   * The subscription's status at the billing provider (active, past_due, canceled...).
+   */
+  subscription_status: null | string;
+  /**
+   * Unix seconds when the subscription's trial ends.
+   */
+  subscription_trial_end: null | number;
+  subscription_cancel_at_period_end: null | boolean;
+  /**
+   * End of the current billing or licence period, RFC 3339, UTC.
+   */
+  subscription_period_end: null | string;
+  /**
+   * The role in the organization of the user the token belongs to: admin, member, billing-manager...
+   */
+  user_role: null | string;
+  /**
+   * Every member's default permission on stacks: 0 none, 101 read, 102 write, 103 admin (the API's numbers).
+   */
+  default_stack_permission: null | number;
+  /**
+   * Every member's default permission on ESC environments: none, read, open, write or admin.
+   */
+  default_environment_permission: null | string;
+  /**
+   * Every member's default permission on Insights accounts: 0 none, 1 read, 2 write, 3 admin.
+   */
+  default_account_permission: null | number;
+  members_can_create_stacks: null | boolean;
+  members_can_delete_stacks: null | boolean;
+  members_can_transfer_stacks: null | boolean;
+  members_can_create_teams: null | boolean;
+  members_can_create_accounts: null | boolean;
+  /**
+   * Whether the Neo AI agent is enabled.
+   */
+  neo_enabled: null | boolean;
+  neo_approval_mode: null | string;
+  neo_task_sharing_mode: null | string;
+  ai_enablement: null | string;
+  /**
+   * Unix seconds when the Insights trial ends.
+   */
+  insights_trial_end: null | number;
+  /**
+   * Null until someone accepts or declines Insights billing.
+   */
+  insights_billing_accepted: null | boolean;
+  insights_trial_using_policy: null | boolean;
+  /**
+   * none, bitbucket, github or gitlab.
+   */
+  preferred_vcs: null | string;
+  /**
+   * Why the organization is locked (bad-subscription, read-only, ...); null or not-locked when it is not.
+   */
+  locked: null | string;
+  default_role_id: null | string;
+  default_deployment_role_id: null | string;
+  /**
+   * Feature flags, by name snake_cased (audit_logs_enabled, webhooks_enabled, deploy_enabled, resource_search_enabled, ...); each value is a boolean. Flags the API adds later appear too.
+   */
+  features: null | {
+    [k: string]: unknown;
+  };
+  /**
+   * Insights accounts in the organization (also those the token cannot see).
+   */
+  account_count: null | number;
+  /**
+   * ESC environments in the organization (also those the token cannot see).
+   */
+  environment_count: null | number;
+  /**
+   * Stacks in the organization (also those the token cannot see).
+   */
+  stack_count: null | number;
+  /**
+   * Most stacks the subscription allows; null without a limit.
+   */
+  max_stacks: null | number;
+  /**
+   * Members (not exact on the per-stack Team plan, as the API says).
+   */
+  member_count: null | number;
+  /**
+   * Most members the subscription allows (per-member plans only).
+   */
+  max_members: null | number;
+  [k: string]: unknown;
+}
+
+/**
+ * An organization access token's metadata (GET /api/orgs/{org}/tokens, expired tokens included). Never the token's value, whatever the API sends.
+ */
+export interface OrgAccessTokenRecord {
+  org_name: string;
+  id: string;
+  name: null | string;
+  description: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  created: null | string;
+  /**
+   * Unix seconds of the token's last use; null when it was never used (the API sends 0).
+   */
+  last_used: null | number;
+  /**
+   * Unix seconds when the token expires; null when it never expires (the API sends 0).
+   */
+  expires: null | number;
+  /**
+   * Whether the token has Pulumi Cloud admin privileges.
+   */
+  admin: null | boolean;
+  /**
+   * Login of the user who created the token.
+   */
+  created_by: null | string;
+  /**
+   * The role that scopes the token, if any.
+   */
+  role: null | {
+    id: null | string;
+    name: null | string;
+    /**
+     * member, admin, stack-read, stack-write, ...
+     */
+    default_identifier: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * An OIDC issuer registered with the organization (GET /api/orgs/{org}/oidc/issuers). Of its JSON Web Key Set only each key's id, type, algorithm and use are kept.
+ */
+export interface OidcIssuerRecord {
+  org_name: string;
+  id: string;
+  name: null | string;
+  url: null | string;
+  /**
+   * The issuer identifier (usually a URL).
+   */
+  issuer: null | string;
+  /**
+   * SHA-1 thumbprints (hex) of the issuer's TLS certificate.
+   */
+  thumbprints: null | string[];
+  /**
+   * The keys of the issuer's registered JSON Web Key Set, by id, type (RSA, EC...), algorithm and use; their key material and certificates are not copied. Null when the issuer has no registered set.
+   */
+  jwks_keys:
+    | null
+    | {
+        key_id: null | string;
+        key_type: null | string;
+        algorithm: null | string;
+        use: null | string;
+        [k: string]: unknown;
+      }[];
+  /**
+   * Longest lifetime of a token exchanged with this issuer, in seconds.
+   */
+  max_expiration: null | number;
+  /**
+   * RFC 3339, UTC.
+   */
+  created: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  modified: null | string;
+  /**
+   * Last token exchange, RFC 3339, UTC.
+   */
+  last_used: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A pool of self-hosted Pulumi Deployments agents (GET /api/orgs/{org}/agent-pools).
+ */
+export interface AgentPoolRecord {
+  org_name: string;
+  id: string;
+  name: null | string;
+  description: null | string;
+  /**
+   * When the pool was created. Unix seconds; null when the API sends none or 0. Read as milliseconds (and divided by 1000) when above 10^11, since one client reads them as milliseconds while the API's document says seconds.
+   */
+  created: null | number;
+  /**
+   * Last heartbeat of any agent in the pool. Unix seconds; null when the API sends none or 0. Read as milliseconds (and divided by 1000) when above 10^11, since one client reads them as milliseconds while the API's document says seconds.
+   */
+  last_seen: null | number;
+  /**
+   * Last deployment the pool ran; null before the first. Unix seconds; null when the API sends none or 0. Read as milliseconds (and divided by 1000) when above 10^11, since one client reads them as milliseconds while the API's document says seconds.
+   */
+  last_deployment: null | number;
+  /**
+   * online or offline.
+   */
+  status: null | string;
+  /**
+   * Whether this is the organization's default pool.
+   */
+  is_default: null | boolean;
+  [k: string]: unknown;
+}
+
+/**
+ * A webhook of the organization (GET /api/orgs/{org}/hooks). Never its secret or the secret's ciphertext, and of the payload URL only its origin: Slack and Teams webhook URLs are credentials, and other receivers often carry a token in theirs.
+ */
+export interface OrgWebhookRecord {
+  org_name: string;
+  name: string;
+  display_name: null | string;
+  /**
+   * Scheme, host and port of the URL deliveries are sent to (https://hooks.slack.com); the path and query are not copied.
+   */
+  payload_origin: null | string;
+  active: null | boolean;
+  /**
+   * raw, slack, ms_teams or pulumi_deployments.
+   */
+  format: null | string;
+  /**
+   * Event types the webhook is sent for; empty or null: every event.
+   */
+  filters: null | string[];
+  /**
+   * Event groups the webhook is sent for (stacks, deployments, environments...).
+   */
+  groups: null | string[];
+  /**
+   * Whether deliveries are signed with a secret.
+   */
+  has_secret: null | boolean;
+  [k: string]: unknown;
+}
+
+/**
+ * A policy pack of the organization, with its published versions (GET /api/orgs/{org}/policypacks).
+ */
+export interface PolicyPackRecord {
+  org_name: string;
+  name: string;
+  display_name: null | string;
+  /**
+   * Published version numbers, as the API lists them.
+   */
+  versions: null | number[];
+  /**
+   * The tag of each version (1.2.0), in the order of `versions`.
+   */
+  version_tags: null | string[];
+  /**
+   * The highest version number; null when the pack lists none. policy_pack_policies reads this version.
+   */
+  latest_version: null | number;
+  /**
+   * The tag of `latest_version`.
+   */
+  latest_version_tag: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * Resources under management per UTC day (GET /api/orgs/{org}/resources/summary?granularity=daily). Today's figures, and those of the oldest day a first sync reads, cover part of the day only.
+ */
+export interface ResourceUsageDailyRecord {
+  org_name: string;
+  year: number;
+  /**
+   * 1 to 12.
+   */
+  month: number;
+  /**
+   * Day of the month, 1 to 31.
+   */
+  day: number;
+  /**
+   * The day's start, 00:00 UTC, RFC 3339; the replication cursor.
+   */
+  date: null | string;
+  /**
+   * Resources under management that day: the average over its hours (RUM).
+   */
+  resources: null | number;
+  /**
+   * Resource-hours that day: the sum over its hours (1 resource-hour = 1 Pulumi credit). Null where the API leaves it out (older data).
+   */
+  resource_hours: null | number;
+  [k: string]: unknown;
+}
+
+/**
+ * A resource in the organization's resource search index (GET /api/orgs/{org}/search/resourcesv2, without properties): those of its stacks and those Insights discovered in cloud accounts.
+ */
+export interface ResourceRecord {
+  org_name: string;
+  /**
+   * The resource's project; `(none)` for a resource that is in no stack (discovered by Insights): the API sends none, and a key cannot be null.
+   */
+  project: string;
+  /**
+   * The resource's stack; for a resource in no stack, `(account NAME)` with its Insights account (or `(none)` without one), so that resources of two accounts stay apart. Parentheses and spaces cannot occur in stack names.
+   */
+  stack: string;
+  /**
+   * The resource's URN, unique within its stack.
+   */
+  urn: string;
+  /**
+   * The type token (aws:s3/bucket:Bucket).
+   */
+  type: null | string;
+  name: null | string;
+  /**
+   * The provider's id of the resource.
+   */
+  id: null | string;
+  package: null | string;
+  module: null | string;
+  /**
+   * The parent resource's URN (the API sends `parent_urn` or `parent.urn`).
+   */
+  parent_urn: null | string;
+  /**
+   * The provider resource's URN (the API sends `provider_urn` or `provider.urn`).
+   */
+  provider_urn: null | string;
+  /**
+   * When the index first saw the resource, RFC 3339, UTC; null for resources last written by a CLI older than 3.60.
+   */
+  created: null | string;
+  /**
+   * When the index last changed the resource, RFC 3339, UTC.
+   */
+  modified: null | string;
+  custom: null | boolean;
+  /**
+   * Whether the resource is pending deletion.
+   */
+  delete: null | boolean;
+  protected: null | boolean;
+  /**
+   * Whether Pulumi does not manage the resource's lifecycle.
+   */
+  external: null | boolean;
+  /**
+   * A pending operation: creating, deleting, updating, reading or importing.
+   */
+  pending: null | string;
+  /**
+   * URNs of the resources it depends on.
+   */
+  dependencies: null | string[];
+  /**
+   * URNs of the resources that depend on it.
+   */
+  dependents: null | string[];
+  /**
+   * Teams with access to it.
+   */
+  teams: null | string[];
+  /**
+   * compute, data, storage, ...
+   */
+  category: null | string;
+  /**
+   * managed (in a Pulumi stack) or discovered (by an Insights scan); the documentation also shows other wordings.
+   */
+  managed: null | string;
+  /**
+   * The Insights account that discovered or manages it.
+   */
+  account: null | string;
+  fingerprint: null | string;
+  /**
+   * How many sources (stacks, scans) list it.
+   */
+  source_count: null | number;
+  /**
+   * Metadata the index holds about the resource, as sent.
+   */
+  metadata: null | {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * A stack's detail (GET /api/stacks/{org}/{project}/{stack}): one record per stack listed by `stacks`.
+ */
+export interface StackDetailRecord {
+  org_name: string;
+  project_name: string;
+  stack_name: string;
+  /**
+   * The stack's id.
+   */
+  id: null | string;
+  /**
+   * The id of the stack's latest update (empty when it has none).
+   */
+  active_update: null | string;
+  /**
+   * The operation running on the stack when it was read; null when none is.
+   */
+  current_operation: null | {
+    /**
+     * update, preview, refresh, rename, destroy, import (a P prefix marks one run by Pulumi Deployments).
+     */
+    kind: null | string;
+    /**
+     * Login of who started it.
+     */
+    author: null | string;
+    /**
+     * Unix seconds.
+     */
+    started: null | number;
+    [k: string]: unknown;
+  };
+  /**
+   * Tag name to value (strings), kept exactly as sent; also one record each in `stack_tags`.
+   */
+  tags: null | {
+    [k: string]: unknown;
+  };
+  /**
+   * Config kept in Pulumi Cloud: the ESC environment the stack imports and its secrets provider. The encrypted key and its salt are never copied.
+   */
+  config: null | {
+    environment: null | string;
+    secrets_provider: null | string;
+    [k: string]: unknown;
+  };
+  /**
+   * The stack's current version (the number of its latest update).
+   */
+  version: null | number;
+  [k: string]: unknown;
+}
+
+/**
+ * One tag of a stack: the `tags` of its detail (GET /api/stacks/{org}/{project}/{stack}), read in the same request as `stack_details`.
+ */
+export interface StackTagRecord {
+  org_name: string;
+  project_name: string;
+  stack_name: string;
+  /**
+   * The tag's name, exactly as sent.
+   */
+  name: string;
+  value: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A member of a team (GET /api/orgs/{org}/teams/{team} → members). Teams exist on Enterprise and Business Critical plans only.
+ */
+export interface TeamMemberRecord {
+  org_name: string;
+  team_name: string;
+  /**
+   * The member's login (`githubLogin`), unique in the organization.
+   */
+  user_name: string;
+  /**
+   * Display name.
+   */
+  name: null | string;
+  email: null | string;
+  avatar_url: null | string;
+  /**
+   * The member's role in the team: none, member or admin.
+   */
+  role: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A team's permission on a stack (GET /api/orgs/{org}/teams/{team} → stacks).
+ */
+export interface TeamStackPermissionRecord {
+  org_name: string;
+  team_name: string;
+  project_name: string;
+  stack_name: string;
+  /**
+   * 0 none, 101 read, 102 write, 103 admin, 104 creator.
+   */
+  permission: null | number;
+  /**
+   * `permission` as a word (none, read, write, admin, creator); null for a value not documented.
+   */
+  permission_name: null | string;
+  /**
+   * The custom permission set granted, where one is.
+   */
+  permission_set_name: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A team's permission on an ESC environment (GET /api/orgs/{org}/teams/{team} → environments).
+ */
+export interface TeamEnvironmentPermissionRecord {
+  org_name: string;
+  team_name: string;
+  project_name: string;
+  /**
+   * The environment's name (`envName`).
+   */
+  environment_name: string;
+  /**
+   * none, read, open, write or admin.
+   */
+  permission: null | string;
+  /**
+   * How long the team may open the environment for (a Go duration such as `2h`), where limited.
+   */
+  max_open_duration: null | string;
+  permission_set_name: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A team's access token, metadata only (GET /api/orgs/{org}/teams/{team}/tokens): the token's value is never emitted (the API returns it only once, when it is created).
+ */
+export interface TeamAccessTokenRecord {
+  org_name: string;
+  team_name: string;
+  id: string;
+  name: null | string;
+  description: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  created: null | string;
+  /**
+   * Unix seconds; null when never used (the API sends 0).
+   */
+  last_used: null | number;
+  /**
+   * Unix seconds; null when it never expires (the API sends 0).
+   */
+  expires: null | number;
+  admin: null | boolean;
+  /**
+   * Login of who created it.
+   */
+  created_by: null | string;
+  /**
+   * The role the token acts with, where it has one.
+   */
+  role: null | {
+    id: null | string;
+    name: null | string;
+    default_identifier: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * A policy group of an organization (GET /api/orgs/{org}/policygroups, then GET /api/orgs/{org}/policygroups/{name} for each): the stacks it covers and the policy packs it applies.
+ */
+export interface PolicyGroupRecord {
+  org_name: string;
+  name: string;
+  is_org_default: null | boolean;
+  /**
+   * stacks or accounts.
+   */
+  entity_type: null | string;
+  /**
+   * audit or preventative.
+   */
+  mode: null | string;
+  /**
+   * The stacks in the group.
+   */
+  stacks:
+    | null
+    | {
+        /**
+         * The stack's name.
+         */
+        name: null | string;
+        /**
+         * The stack's project.
+         */
+        routing_project: null | string;
+        [k: string]: unknown;
+      }[];
+  /**
+   * The policy packs the group applies.
+   */
+  applied_policy_packs:
+    | null
+    | {
+        name: null | string;
+        display_name: null | string;
+        version: null | number;
+        version_tag: null | string;
+        /**
+         * Policy name to its settings, kept exactly as sent.
+         */
+        config: null | {
+          [k: string]: unknown;
+        };
+        /**
+         * ESC environments the pack's config reads.
+         */
+        environments: null | unknown[];
+        [k: string]: unknown;
+      }[];
+  /**
+   * The Insights accounts in the group (entity type accounts).
+   */
+  accounts: null | unknown[];
+  agent_pool_id: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A policy of the newest version of a policy pack (GET /api/orgs/{org}/policypacks/{name}/versions/{version}), read once per pack listed by `policy_packs`.
+ */
+export interface PolicyPackPolicyRecord {
+  org_name: string;
+  policy_pack_name: string;
+  /**
+   * The pack version the policy belongs to (the newest one).
+   */
+  version: number;
+  /**
+   * The policy's name.
+   */
+  name: string;
+  /**
+   * The version's tag (its semantic version).
+   */
+  version_tag: null | string;
+  display_name: null | string;
+  description: null | string;
+  /**
+   * advisory, mandatory, remediate or disabled.
+   */
+  enforcement_level: null | string;
+  message: null | string;
+  /**
+   * low, medium, high or critical; null when the API sends none (an empty string).
+   */
+  severity: null | string;
+  /**
+   * The compliance framework the policy maps to, where it does.
+   */
+  framework: null | {
+    name: null | string;
+    version: null | string;
+    reference: null | string;
+    specification: null | string;
+    [k: string]: unknown;
+  };
+  /**
+   * Tags (strings).
+   */
+  tags: null | string[];
+  remediation_steps: null | string;
+  url: null | string;
+  /**
+   * The JSON Schema of the policy's settings, kept exactly as sent.
+   */
+  config_schema: null | {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * A scheduled action of a stack (GET /api/stacks/{org}/{project}/{stack}/deployments/schedules): cron or one-off deployments, drift detection, TTL destroys. One request per stack: off by default.
+ */
+export interface DeploymentScheduleRecord {
+  org_name: string;
+  project_name: string;
+  stack_name: string;
+  id: string;
+  org_id: null | string;
+  /**
+   * deployment, environment_rotation, scan or agent_automation.
+   */
+  kind: null | string;
+  /**
+   * A cron expression, for a recurring schedule.
+   */
+  schedule_cron: null | string;
+  /**
+   * When a one-off schedule runs. RFC 3339, UTC.
+   */
+  schedule_once: null | string;
+  /**
+   * RFC 3339, UTC.
+   */
+  next_execution: null | string;
+  paused: null | boolean;
+  /**
+   * What the schedule runs (for a deployment: its program id and request), keys snake_cased; any `environmentVariables` (deployment settings that may hold secrets) are left out.
+   */
+  definition: null | {
+    [k: string]: unknown;
+  };
+  /**
+   * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+   */
+  created: null | string;
+  /**
+   * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+   */
+  modified: null | string;
+  /**
+   * Null until it has run. RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+   */
+  last_executed: null | string;
+  [k: string]: unknown;
+}
+
+/**
+ * A drift detection run of a stack (GET /api/stacks/{org}/{project}/{stack}/drift/runs). One request per stack (and per page of its runs): off by default.
+ */
+export interface DriftRunRecord {
+  org_name: string;
+  project_name: string;
+  stack_name: string;
+  id: string;
+  drift_detected: null | boolean;
+  /**
+   * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+   */
+  created: null | string;
+  /**
+   * not-started, accepted, running, failed, succeeded or skipped.
+   */
+  status: null | string;
+  deployment_id: null | string;
+  deployment_version: null | number;
+  /**
+   * The refresh that looked for drift.
+   */
+  detect_update: null | {
+    update_id: null | string;
+    /**
+     * Operation (create, update, same, …) to resource count (integers).
+     */
+    resource_changes: null | {
+      [k: string]: unknown;
+    };
+    /**
+     * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+     */
+    modified: null | string;
+    status: null | string;
+    [k: string]: unknown;
+  };
+  /**
+   * The update that removed the drift, where one ran.
+   */
+  remediate_update: null | {
+    update_id: null | string;
+    /**
+     * Operation (create, update, same, …) to resource count (integers).
+     */
+    resource_changes: null | {
+      [k: string]: unknown;
+    };
+    /**
+     * RFC 3339, UTC (the API sends `YYYY-MM-DD HH:MM:SS.fff` without a zone).
+     */
+    modified: null | string;
+    status: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}

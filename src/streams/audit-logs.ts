@@ -34,6 +34,7 @@ export const auditLogs = defineStream({
   // The order within the window is not documented (newest first, as far as is known): the bookmark
   // moves once the window is read.
   cursor: { field: 'timestamp', type: 'unix-seconds', order: 'unsorted', lookbackSeconds: OVERLAP_SECONDS },
+  requires: 'auditLogsEnabled',
   statuses: { unavailable: [403] },
   toRecord(raw: unknown, context: Context): AuditLogRecord {
     const e = asObject(raw) ?? {};

@@ -49,6 +49,7 @@ export const deployments = defineStream({
     lookbackSeconds: (config) => config.deploymentsLookbackDays * 86_400,
     isSettled: (deployment) => !UNFINISHED.has(deployment.status ?? ''),
   },
+  requires: 'deployEnabled',
   statuses: { unavailable: [403, 404] },
   toRecord(raw: unknown, context: Context): DeploymentRecord {
     const d = asObject(raw) ?? {};

@@ -21,6 +21,7 @@ export const environments = defineStream({
     records: 'environments',
   },
   // ESC is enabled per organization; where it is not, the API refuses the listing.
+  requires: 'environmentsEnabled',
   statuses: { unavailable: [403, 404] },
   childContext: (environment) => ({ org_name: environment.org_name, project: environment.project, environment: environment.name }),
   toRecord(raw: unknown, context: Context): EnvironmentRecord {

@@ -21,6 +21,7 @@ export const organizationTeams = defineStream({
   },
   // Plans below Enterprise have no teams: a sync of such an organization should not fail every day.
   statuses: { unavailable: [403, 404] },
+  childContext: (team) => ({ org_name: team.org_name, team_name: team.name }),
   toRecord(raw: unknown, context: Context): OrganizationTeamRecord {
     const t = asObject(raw) ?? {};
     const roleIds = Array.isArray(t.roleIds) ? t.roleIds.filter((id): id is string => typeof id === 'string') : null;

@@ -1,6 +1,7 @@
 import type { StackUpdateRecord } from '../generated/records.js';
 import { arrayOf, asObject, bool, cursorInt, dataMap, dataObject, int, isExactInteger, isString, keyInt, keyString, objectOf, str, uniformMap, userInfo } from './fields.js';
 import { defineStream, type Context } from '../core/stream.js';
+import { stackPath } from './context.js';
 import { stacks } from './stacks.js';
 
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress']);
@@ -52,7 +53,7 @@ export const stackUpdates = defineStream({
   parent: stacks,
   request: {
     endpoint: '/api/stacks/{org}/{project}/{stack}/updates',
-    path: (c) => `/api/stacks/${encodeURIComponent(c.org_name ?? '')}/${encodeURIComponent(c.project_name ?? '')}/${encodeURIComponent(c.stack_name ?? '')}/updates`,
+    path: (c) => `${stackPath(c)}/updates`,
     query: () => ({ 'output-type': 'service' }),
     paging: (config) => ({ kind: 'page-number', pageSize: Math.min(config.pageSize, 100) }),
     records: 'updates',

@@ -193,11 +193,14 @@ export class PulumiClient {
       ...(retryAfter !== undefined ? { retryAfter } : {}),
     });
     if (status >= 200 && status < 300) {
-      let body: unknown;
-      try {
-        body = JSON.parse(response.body);
-      } catch {
-        return fail(`answered ${status} with a body that is not complete JSON`, 'transient_error');
+      let body: unknown = null;
+      // 204 No Content is the API's "nothing" (a usage summary without data): no body to parse.
+      if (status !== 204) {
+        try {
+          body = JSON.parse(response.body);
+        } catch {
+          return fail(`answered ${status} with a body that is not complete JSON`, 'transient_error');
+        }
       }
       const problem = options.accept?.(body);
       // A proxy or a server in trouble can send a well-formed but wrong document: worth another try.
