@@ -549,4 +549,72 @@ void describe('the engine: a next page named by URL', () => {
     const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
     assert.deepEqual(warnings, ['dated (organization o1): deleted_at "last Tuesday" is not a time the tap can read; emitted as null; further values like it in dated are not reported']);
   });
+
+  void it('a windowed stream reads window after window, checkpointing each; an interrupted run resumes at the window it was in', async () => {
+    interface Logged extends Record<string, unknown> {
+      org: string;
+      id: number;
+      at: number;
+    }
+    const NOW = 1_700_000_000;
+    const logged = defineStream({
+      name: 'logged',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      request: {
+        endpoint: '/orgs/{org}/logged',
+        path: (c) => `/orgs/${c.org}/logged`,
+        query: (_c, _config, start, end) => ({ ...(start === undefined ? {} : { from: start }), ...(end === undefined ? {} : { to: end }) }),
+        paging: () => ({ kind: 'cursor' }),
+        records: 'events',
+      },
+      // Unsorted within a window: only a window read whole moves the bookmark.
+      cursor: { field: 'at', type: 'unix-seconds', order: 'unsorted', windowSeconds: 1000 },
+      toRecord: (item: unknown, c: Context): Logged => ({ org: c.org ?? '', id: number(field(item, 'id')) ?? -1, at: number(field(item, 'at')) ?? -1 }),
+    });
+    // One event every 100 s over the last 3,000 s, newest first.
+    const events = Array.from({ length: 30 }, (_, i) => ({ id: i, at: NOW - 3000 + i * 100 })).reverse();
+    const windowsAsked: string[] = [];
+    let failFrom: number | undefined;
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      const from = Number(request.query.from ?? 0);
+      const to = Number(request.query.to ?? Number.MAX_SAFE_INTEGER);
+      windowsAsked.push(`${from - NOW}..${to - NOW}`);
+      if (failFrom !== undefined && from >= failFrom) return Promise.reject(new ApiError({ message: `503 ${request.path}`, status: 503, failureType: 'transient_error' }));
+      return Promise.resolve({ events: events.filter((e) => e.at >= from && e.at < to) });
+    };
+    const stateWith = (at: number) => StateStore.parse({ bookmarks: { logged: { partitions: [{ context: { org: 'o1' }, replication_key: 'at', replication_key_value: at }] } } }, new Set(['logged']));
+    const run = async (state: StateStore) => {
+      const engine = new SyncEngine({
+        config: { ...config, organizations: ['o1'] },
+        streams: [logged],
+        selection: select(['logged', 'incremental']),
+        state,
+        fetch,
+        now: () => NOW * 1000,
+        schemas: { schema: schemas.schema, validator: () => schemas.validator },
+        checkpointIntervalMs: 0,
+      });
+      const out: SyncEvent[] = [];
+      for await (const batch of engine.run()) out.push(...batch);
+      return out;
+    };
+    const bookmarkOf = (state: StateStore) => state.get('logged', { org: 'o1' })?.replication_key_value;
+
+    // The window from -2000 to -1000 fails: the first is kept, the rest is read next time.
+    const state = stateWith(NOW - 2500);
+    failFrom = NOW - 1500;
+    const first = await run(state);
+    assert.deepEqual(windowsAsked, ['-2500..-1500', '-1500..-500']);
+    assert.deepEqual(records(first, 'logged').map((r) => r.at).sort(), events.filter((e) => e.at >= NOW - 2500 && e.at < NOW - 1500).map((e) => e.at).sort());
+    assert.equal(bookmarkOf(state), NOW - 1500, 'the bookmark is the end of the last window read whole');
+    assert.ok(first.filter((e) => e.kind === 'state').length >= 1, 'the window read whole is checkpointed');
+
+    windowsAsked.length = 0;
+    failFrom = undefined;
+    const second = await run(state);
+    assert.deepEqual(windowsAsked, ['-1500..-500', '-500..0']);
+    assert.deepEqual(records(second, 'logged').map((r) => r.at).sort(), events.filter((e) => e.at >= NOW - 1500).map((e) => e.at).sort());
+    assert.equal(bookmarkOf(state), NOW - 300, 'never past now less the clock margin: events are logged late');
+  });
 });

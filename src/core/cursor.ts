@@ -32,6 +32,19 @@ export interface CursorPolicy {
    * partition costs no request.
    */
   readonly unchangedWhenParent?: string;
+  /**
+   * The server filters by a window (a start and an end): a partition with a starting point is read
+   * as consecutive windows of this many seconds up to now, and once a window is read whole the
+   * bookmark moves to its end, whatever order its records came in, so an interrupted run resumes at
+   * the window it was in. A partition without a starting point is one window, from the beginning.
+   */
+  readonly windowSeconds?: number;
+}
+
+/** One window of a windowed read: positions, the end not included; no start is the beginning. */
+export interface ReadWindow {
+  readonly start: number | undefined;
+  readonly end: number;
 }
 
 /** How far the API's clock may be ahead of ours, in seconds. */
@@ -204,10 +217,48 @@ export class PartitionCursor {
     return (this.policy.lookbackSeconds ?? 0) * this.codec.perSecond;
   }
 
+  /** Where reading starts (the bookmark less the look-back, or start_date), as a position; undefined from the beginning. */
+  private startPosition(startDateSeconds: number | undefined): number | undefined {
+    return this.bookmark ? this.bookmark.position - this.lookback : startDateSeconds === undefined ? undefined : this.codec.fromUnixSeconds(startDateSeconds);
+  }
+
   /** Where reading starts, in the API's own form, for a server-side filter; undefined from the beginning. */
   startWire(startDateSeconds: number | undefined): number | string | undefined {
-    const position = this.bookmark ? this.bookmark.position - this.lookback : startDateSeconds === undefined ? undefined : this.codec.fromUnixSeconds(startDateSeconds);
+    const position = this.startPosition(startDateSeconds);
     return position === undefined ? undefined : this.codec.toWire(position);
+  }
+
+  /** A position in the API's own form (a window's end). */
+  wire(position: number): number | string {
+    return this.codec.toWire(position);
+  }
+
+  /**
+   * The windows to read, oldest first, from where reading starts (or the beginning: one window) to
+   * now; undefined when the policy has none.
+   */
+  windows(startDateSeconds: number | undefined): ReadWindow[] | undefined {
+    const seconds = this.policy.windowSeconds;
+    const start = this.startPosition(startDateSeconds);
+    const now = this.codec.fromUnixSeconds(Math.floor(this.now() / 1000));
+    if (seconds === undefined || seconds <= 0 || now === undefined) return undefined;
+    if (start === undefined) return [{ start: undefined, end: now }];
+    const size = seconds * this.codec.perSecond;
+    const windows: ReadWindow[] = [];
+    for (let from = start; from < now; from += size) windows.push({ start: from, end: Math.min(from + size, now) });
+    return windows.length > 0 ? windows : [{ start, end: Math.max(start, now) }];
+  }
+
+  /**
+   * After a window was read whole: the bookmark moves to its end, but never past now less the clock
+   * margin (events are logged late), back before an earlier bookmark, or past an unsettled record.
+   */
+  windowBookmark(end: number): SavedBookmark {
+    const settledUpTo = this.codec.fromUnixSeconds(Math.floor(this.now() / 1000) - CLOCK_MARGIN_SECONDS) ?? end;
+    let position = Math.min(end, settledUpTo);
+    if (this.bookmark?.fromState) position = Math.max(position, this.bookmark.position);
+    if (this.oldestUnsettled !== undefined) position = Math.min(position, this.oldestUnsettled);
+    return { position, unsettled: this.sawUnsettled, nullCursorKeys: this.nullCursorKeys };
   }
 
   /** The latest position that is not in the future, allowing for the API's clock running ahead. */

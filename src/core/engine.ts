@@ -11,7 +11,7 @@ import { Pager, paginate, type NextPage } from './paging.js';
 import type { JsonSchema } from '../streams/schemas.js';
 import { camelToSnake } from '../streams/fields.js';
 import { contextKey, type PartitionState, type StateStore } from './state.js';
-import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy } from './cursor.js';
+import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy, type ReadWindow } from './cursor.js';
 import type { StreamStatus, SyncEvent } from './events.js';
 import { Limiter, mergeBounded } from './merge.js';
 import { countSharers, SharedResponses } from './shared.js';
@@ -104,6 +104,12 @@ class PartitionReading {
   private emptyPages = 0;
 
   constructor(private readonly where: string) {}
+
+  /** A new listing of the same partition (its next window): its own run of pages, the same records. */
+  nextListing(): void {
+    this.stalePages = 0;
+    this.emptyPages = 0;
+  }
 
   isNew(key: string): boolean {
     if (this.keys.has(key)) return false;
@@ -456,7 +462,12 @@ export class SyncEngine {
         return;
       }
       cursor = policy && this.isIncremental(stream) ? new PartitionCursor(policy, bookmark, this.now, this.now()) : undefined;
-      const pages = this.readPages(partition, cursor, bookmark, ending);
+      const windows = children.length === 0 ? cursor?.windows(this.options.config.startDate) : undefined;
+      if (cursor && windows) {
+        yield* this.readWindows(partition, cursor, bookmark, windows);
+        return;
+      }
+      const pages = this.readPages(partition, cursor, bookmark, ending, new PartitionReading(partition.where));
       if (children.length === 0) {
         yield* this.recordsOnly(partition, pages, cursor);
       } else {
@@ -470,6 +481,23 @@ export class SyncEngine {
     if (ending.exhausted) yield* this.pruneUnlisted(partition, listed);
     if ((ending.exhausted || ending.reachedBookmark) && cursor) this.saveBookmark(partition, cursor.completed());
     yield [{ kind: 'checkpoint' }];
+  }
+
+  /**
+   * A partition read window after window (oldest first): each read whole moves the bookmark to its
+   * end and is checkpointed, so an interrupted run resumes at the window it was in. A record read in
+   * two windows (a server whose end is inclusive) is emitted once.
+   */
+  private async *readWindows(partition: Partition, cursor: PartitionCursor, bookmark: Bookmark | undefined, windows: readonly ReadWindow[]): AsyncGenerator<EngineEvent[]> {
+    const reading = new PartitionReading(partition.where);
+    for (const window of windows) {
+      reading.nextListing();
+      const ending: Ending = { exhausted: false, reachedBookmark: false };
+      yield* this.recordsOnly(partition, this.readPages(partition, cursor, bookmark, ending, reading, window), cursor);
+      if (this.stopped || !ending.exhausted) return;
+      this.saveBookmark(partition, cursor.windowBookmark(window.end));
+      yield [{ kind: 'checkpoint' }];
+    }
   }
 
   /** A partition whose stream has no child to read: page batches, and the bookmark after every page where the order allows. */
@@ -536,14 +564,20 @@ export class SyncEngine {
   }
 
   /** The pages of a partition turned into records with the cursor's verdicts; ends early at the bookmark. */
-  private async *readPages(partition: Partition, cursor: PartitionCursor | undefined, bookmark: Bookmark | undefined, ending: Ending): AsyncGenerator<PageRead> {
+  private async *readPages(
+    partition: Partition,
+    cursor: PartitionCursor | undefined,
+    bookmark: Bookmark | undefined,
+    ending: Ending,
+    reading: PartitionReading,
+    window?: ReadWindow,
+  ): AsyncGenerator<PageRead> {
     const { stream, context, where } = partition;
     const request = stream.request;
-    const reading = new PartitionReading(where);
     const style = request.paging(this.options.config);
-    const start = cursor?.startWire(this.options.config.startDate);
-    // Asked once per partition: a query that fixes a time window keeps it for every page.
-    const baseQuery = request.query?.(context, this.options.config, start);
+    const start = window && cursor ? (window.start === undefined ? undefined : cursor.wire(window.start)) : cursor?.startWire(this.options.config.startDate);
+    // Asked once per listing: a query that fixes a time window keeps it for every page.
+    const baseQuery = window && cursor ? request.query?.(context, this.options.config, start, cursor.wire(window.end)) : request.query?.(context, this.options.config, start);
     const fetchPage = (next: NextPage, malformation: (body: unknown) => string | undefined) =>
       this.fetch(partition, 'url' in next ? next : { query: { ...baseQuery, ...next.query } }, malformation);
     let emitted = 0;

@@ -25,9 +25,10 @@ export interface RequestSpec {
   path(context: Context): string;
   /**
    * The query of the first page. `start` is where reading starts (the bookmark, less any look-back,
-   * in the API's own form) for streams whose server can filter by time or sequence.
+   * in the API's own form) for streams whose server can filter by time or sequence; `end`, where a
+   * window of a windowed cursor ends (undefined: now).
    */
-  query?(context: Context, config: TapConfig, start: string | number | undefined): Query;
+  query?(context: Context, config: TapConfig, start: string | number | undefined, end?: string | number): Query;
   paging(config: TapConfig): PagingStyle;
   /** Where the records are in a page: the key of their list (or of a map read as entries). */
   readonly records: RecordsAt;
@@ -131,6 +132,7 @@ export function defineStream<const N extends string, R extends AnyRecord>(spec: 
       order: cursorSpec.order,
       ...(cursorSpec.lookbackSeconds !== undefined ? { lookbackSeconds: cursorSpec.lookbackSeconds } : {}),
       ...(cursorSpec.unchangedWhenParent !== undefined ? { unchangedWhenParent: cursorSpec.unchangedWhenParent } : {}),
+      ...(cursorSpec.windowSeconds !== undefined ? { windowSeconds: cursorSpec.windowSeconds } : {}),
     },
     statuses: spec.statuses ?? {},
     requires: spec.requires,

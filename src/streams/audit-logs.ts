@@ -6,13 +6,15 @@ import { asObject, bool, canonicalJson, cursorInt, keyString, objectOf, str } fr
 
 /** The service does not say whether `startTime` is inclusive: a quarter of an hour before the bookmark is read again. */
 const OVERLAP_SECONDS = 15 * 60;
+/** The log is read a window at a time, each checkpointed once read whole. */
+const WINDOW_SECONDS = 7 * 86_400;
 
 const actor = objectOf({ name: str, github_login: str, avatar_url: str, email: str });
 
 /**
  * Audit log events of each organization (GET /api/orgs/ORG/auditlogs/v2), incremental on
- * `timestamp` with the server's own filter: `startTime` is the bookmark less the overlap, `endTime`
- * the start of the partition's read, so the window holds still while its pages are read. Events
+ * `timestamp` with the server's own filter: from the bookmark less the overlap to now, a week
+ * (`startTime` to `endTime`) at a time; each window holds still while its pages are read. Events
  * have no id: `event_id` is a hash of the event as sent, the same on every run (so two events
  * identical in every field, in the same second, are one record). Enterprise and Business Critical
  * plans, organization admins only: elsewhere the API refuses with 403 and the organization is
@@ -27,13 +29,16 @@ export const auditLogs = defineStream({
   request: {
     endpoint: '/api/orgs/{org}/auditlogs/v2',
     path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/auditlogs/v2`,
-    query: (_c, _config, start) => ({ ...(start === undefined ? {} : { startTime: start }), endTime: Math.floor(Date.now() / 1000) }),
+    query: (_c, _config, start, end) => ({ ...(start === undefined ? {} : { startTime: start }), endTime: end ?? Math.floor(Date.now() / 1000) }),
     paging: () => ({ kind: 'cursor' }),
     records: 'auditLogEvents',
   },
-  // The order within the window is not documented (newest first, as far as is known): the bookmark
-  // moves once the window is read.
-  cursor: { field: 'timestamp', type: 'unix-seconds', order: 'unsorted', lookbackSeconds: OVERLAP_SECONDS },
+  // The order within a window is not documented (newest first, as far as is known), so the bookmark
+  // moves only once a window is read whole: from a bookmark (or start_date) the log is read a week
+  // at a time, each week checkpointed, so an interrupted run resumes at the week it was in (a week
+  // costs at least one request: a year from start_date is 53). A first sync without start_date is
+  // one listing of the whole log.
+  cursor: { field: 'timestamp', type: 'unix-seconds', order: 'unsorted', lookbackSeconds: OVERLAP_SECONDS, windowSeconds: WINDOW_SECONDS },
   requires: 'auditLogsEnabled',
   statuses: { unavailable: [403] },
   toRecord(raw: unknown, context: Context): AuditLogRecord {
