@@ -4,11 +4,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
-import { aboutCommand } from './cli/about.js';
-import { checkCommand } from './cli/check.js';
-import { discoverCommand } from './cli/discover.js';
-import { readCommand } from './cli/read.js';
-import { specCommand } from './cli/spec.js';
 import { messageOf, OutputClosedError, TapError } from './errors.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 import { createRuntime, type Io, type Protocol, type Runtime } from './cli/runtime.js';
@@ -115,21 +110,24 @@ function validateCombination(args: ParsedArgs): void {
   if (!args.about && !args.version && !args.help) need(args.config.length > 0, 'missing --config FILE (see --help)');
 }
 
+// Each command is loaded when it runs: `spec` and `--about` need neither the validator nor the
+// engine, whose loading is most of a short command's time.
 async function dispatch(rt: Runtime, args: ParsedArgs, signal: AbortSignal | undefined): Promise<number> {
   switch (args.verb) {
     case 'spec':
-      return specCommand(rt);
+      return (await import('./cli/spec.js')).specCommand(rt);
     case 'check':
-      return checkCommand(rt, args.config);
+      return (await import('./cli/check.js')).checkCommand(rt, args.config);
     case 'discover':
-      return discoverCommand(rt, args.config);
+      return (await import('./cli/discover.js')).discoverCommand(rt, args.config);
     case 'read':
-      return readCommand(rt, { config: args.config, ...(args.catalog ? { catalog: args.catalog } : {}), ...(args.state ? { state: args.state } : {}) }, signal);
+      return (await import('./cli/read.js')).readCommand(rt, { config: args.config, ...(args.catalog ? { catalog: args.catalog } : {}), ...(args.state ? { state: args.state } : {}) }, signal);
     case undefined:
-      if (args.about) return aboutCommand(rt, args.format ?? 'markdown');
-      if (args.discover) return discoverCommand(rt, args.config);
+      if (args.about) return (await import('./cli/about.js')).aboutCommand(rt, args.format ?? 'markdown');
+      if (args.discover) return (await import('./cli/discover.js')).discoverCommand(rt, args.config);
       {
         const catalog = args.catalog ?? args.properties;
+        const { readCommand } = await import('./cli/read.js');
         return readCommand(rt, { config: args.config, ...(catalog ? { catalog } : {}), ...(args.state ? { state: args.state } : {}), ...(args.test ? { test: args.test } : {}) }, signal);
       }
   }

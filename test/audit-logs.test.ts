@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PulumiEmulator } from '../emulator/server.js';
-import { runCli, tempDir, writeJson } from './support/cli.js';
+import { runCli, startCli, tempDir, writeJson } from './support/cli.js';
 import { lastState, recordsByStream } from './support/protocol.js';
 
 const WEEK = 7 * 86_400;
@@ -59,5 +59,36 @@ void describe('audit_logs: a week at a time', () => {
     const ids = new Set([...firstRecords, ...(recordsByStream(second.stdout, 'airbyte').get('audit_logs') ?? [])].map((r) => r.event_id));
     assert.equal(ids.size, new Set(events.map((e) => JSON.stringify(e))).size, 'every event arrives across the two runs');
     assert.ok((windows().at(-1)?.[1] ?? 0) >= Math.floor(Date.now() / 1000) - 60, 'the last week ends now');
+  });
+
+  void it('killed (SIGKILL) part-way and resumed from its last STATE, loses no event', async () => {
+    const big = await PulumiEmulator.start({ orgs: ['acme'], stacksPerOrg: 1, updatesPerStack: 1, auditEventsPerOrg: 400, auditLogPageSize: 10, latencyMs: 2 });
+    try {
+      const bigConfig = await writeJson(dir, 'big.json', { token: big.token, organizations: ['acme'], base_url: big.url, checkpoint_interval_seconds: 0 });
+      const oldest = Math.min(...big.auditEvents('acme').map((e) => e.timestamp));
+      const from = await writeJson(dir, 'big-from.json', stateAt(oldest - 60));
+      const everything = new Set(big.auditEvents('acme').map((e) => JSON.stringify(e)));
+      const run = startCli(['read', '--config', bigConfig, '--catalog', catalog, '--state', from]);
+      const seen: string[] = [];
+      let records = 0;
+      for await (const line of run.lines) {
+        seen.push(line);
+        if (line.startsWith('{"type":"RECORD"') && ++records >= everything.size / 2) {
+          run.child.kill('SIGKILL');
+          break;
+        }
+      }
+      await run.done;
+      const complete = seen.filter((line) => line.endsWith('}')).join('\n');
+      const states = lastState(complete, 'airbyte');
+      assert.ok(states.length > 0, 'a week was checkpointed before the kill');
+      const second = await runCli(['read', '--config', bigConfig, '--catalog', catalog, '--state', await writeJson(dir, 'big-resume.json', states)]);
+      assert.equal(second.code, 0, second.stdout.slice(-1500));
+      const ids = new Set([...(recordsByStream(complete, 'airbyte').get('audit_logs') ?? []), ...(recordsByStream(second.stdout, 'airbyte').get('audit_logs') ?? [])].map((r) => r.event_id));
+      assert.equal(ids.size, everything.size, 'every event arrives across the two runs');
+      assert.ok((recordsByStream(second.stdout, 'airbyte').get('audit_logs')?.length ?? 0) < everything.size, 'the second run did not start over');
+    } finally {
+      await big.close();
+    }
   });
 });

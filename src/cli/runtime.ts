@@ -1,6 +1,6 @@
 // What every command gets: the two output channels (redacted), a logger, and the process environment.
 import type { Writable } from 'node:stream';
-import { TOKEN_ENV } from '../config/config.js';
+import { TOKEN_ENV } from '../config/token-env.js';
 import { AirbyteLogger, parseLogFormat, parseLogLevel, StderrLogger, type Logger } from '../io/logger.js';
 import { LineSink } from '../io/output.js';
 import { Redactor } from '../io/redact.js';

@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { ConfigError, messageOf } from '../errors.js';
 import { connectionSpecification, DEFAULT_BASE_URL } from './spec.js';
+import { TOKEN_ENV } from './token-env.js';
 import { createAjv, describeAjvErrors } from './validation.js';
 
-export const TOKEN_ENV = 'PULUMI_ACCESS_TOKEN';
+export { TOKEN_ENV };
 
 export interface TapConfig {
   token: string;
