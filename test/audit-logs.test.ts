@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PulumiEmulator } from '../emulator/server.js';
-import { runCli, startCli, tempDir, writeJson } from './support/cli.js';
+import { killedAfterRecords, runCli, tempDir, writeJson } from './support/cli.js';
 import { lastState, recordsByStream } from './support/protocol.js';
 
 const WEEK = 7 * 86_400;
@@ -68,17 +68,7 @@ void describe('audit_logs: a week at a time', () => {
       const oldest = Math.min(...big.auditEvents('acme').map((e) => e.timestamp));
       const from = await writeJson(dir, 'big-from.json', stateAt(oldest - 60));
       const everything = new Set(big.auditEvents('acme').map((e) => JSON.stringify(e)));
-      const run = startCli(['read', '--config', bigConfig, '--catalog', catalog, '--state', from]);
-      const seen: string[] = [];
-      let records = 0;
-      for await (const line of run.lines) {
-        seen.push(line);
-        if (line.startsWith('{"type":"RECORD"') && ++records >= everything.size / 2) {
-          run.child.kill('SIGKILL');
-          break;
-        }
-      }
-      await run.done;
+      const seen = await killedAfterRecords(['read', '--config', bigConfig, '--catalog', catalog, '--state', from], everything.size / 2);
       const complete = seen.filter((line) => line.endsWith('}')).join('\n');
       const states = lastState(complete, 'airbyte');
       assert.ok(states.length > 0, 'a week was checkpointed before the kill');

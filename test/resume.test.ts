@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PulumiEmulator } from '../emulator/server.js';
 import type { StreamName } from '../src/streams/index.js';
-import { CLI, REPO_ROOT, runCli, startCli, tempDir, writeJson } from './support/cli.js';
+import { CLI, killedAfterRecords, REPO_ROOT, runCli, startCli, tempDir, writeJson } from './support/cli.js';
 import { DEFAULT_STREAMS, expectedCounts, primaryKey } from './support/expect.js';
 import { checkAirbyteOutput, checkSingerOutput, parseLines } from './support/protocol.js';
 
@@ -80,18 +80,7 @@ void describe('interrupted syncs lose nothing', () => {
 
   for (const fraction of [0.05, 0.3, 0.6, 0.9]) {
     void it(`killed (SIGKILL) after ${fraction * 100}% of the records and resumed from its last STATE`, async () => {
-      const killAt = Math.floor(everything.size * fraction);
-      const run = startCli(['read', '--config', config, '--catalog', catalog]);
-      const seen: string[] = [];
-      let records = 0;
-      for await (const line of run.lines) {
-        seen.push(line);
-        if (line.startsWith('{"type":"RECORD"') && ++records >= killAt) {
-          run.child.kill('SIGKILL');
-          break;
-        }
-      }
-      await run.done;
+      const seen = await killedAfterRecords(['read', '--config', config, '--catalog', catalog], Math.floor(everything.size * fraction));
       const first = messages(seen);
       const states = airbyteStateFile(first);
       const statePath = await writeJson(dir, `state-${fraction}.json`, states);
@@ -104,17 +93,7 @@ void describe('interrupted syncs lose nothing', () => {
   }
 
   void it('killed mid-run as a Singer tap and resumed from its last STATE line', async () => {
-    const run = startCli(['--config', config]);
-    const seen: string[] = [];
-    let records = 0;
-    for await (const line of run.lines) {
-      seen.push(line);
-      if (line.startsWith('{"type":"RECORD"') && ++records >= everything.size / 2) {
-        run.child.kill('SIGKILL');
-        break;
-      }
-    }
-    await run.done;
+    const seen = await killedAfterRecords(['--config', config], everything.size / 2);
     const first = messages(seen);
     const lastState = first.filter((m) => m.type === 'STATE').at(-1)?.value ?? {};
     const second = await runCli(['--config', config, '--state', await writeJson(dir, 'singer-state.json', lastState)]);

@@ -120,3 +120,19 @@ export function startCli(args: readonly string[], options: RunOptions = {}): Run
   };
   return { child, lines, done };
 }
+
+/** Runs the CLI and kills it (SIGKILL) once it has written `records` records: the lines it wrote by then. */
+export async function killedAfterRecords(args: readonly string[], records: number, options: RunOptions = {}): Promise<string[]> {
+  const run = startCli(args, options);
+  const seen: string[] = [];
+  let count = 0;
+  for await (const line of run.lines) {
+    seen.push(line);
+    if (line.startsWith('{"type":"RECORD"') && ++count >= records) {
+      run.child.kill('SIGKILL');
+      break;
+    }
+  }
+  await run.done;
+  return seen;
+}
