@@ -12,6 +12,7 @@ import { defineStream, type Context, type Stream } from '../src/core/stream.js';
 import { ApiError } from '../src/errors.js';
 import { StateStore } from '../src/core/state.js';
 import { STREAM_NAMES } from '../src/streams/index.js';
+import { unreadableTime } from '../src/streams/times.js';
 import { REPO_ROOT } from './support/cli.js';
 
 interface Thing extends Record<string, unknown> {
@@ -541,6 +542,8 @@ void describe('the engine: a next page named by URL', () => {
       selection: select(['dated', 'full_refresh']),
       state: new StateStore(new Set(['dated'])),
       fetch: () => Promise.resolve({ rows }),
+      // The API's conventions (camelCase names, the zero time) come with the tap's streams.
+      unreadableTime,
       schemas: { schema: () => ({ type: 'object', properties: { deleted_at: { type: ['null', 'string'], format: 'date-time' } } }), validator: () => schemas.validator },
     });
     const out: SyncEvent[] = [];
@@ -601,11 +604,12 @@ void describe('the engine: a next page named by URL', () => {
     };
     const bookmarkOf = (state: StateStore) => state.get('logged', { org: 'o1' })?.replication_key_value;
 
-    // The window from -2000 to -1000 fails: the first is kept, the rest is read next time.
+    // The second window fails: the first is kept, the rest is read next time.
     const state = stateWith(NOW - 2500);
-    failFrom = NOW - 1500;
+    failFrom = NOW - 1501;
     const first = await run(state);
-    assert.deepEqual(windowsAsked, ['-2500..-1500', '-1500..-500']);
+    // Each window after the first starts a second early: a record on the edge is in one of them.
+    assert.deepEqual(windowsAsked, ['-2500..-1500', '-1501..-500']);
     assert.deepEqual(records(first, 'logged').map((r) => r.at).sort(), events.filter((e) => e.at >= NOW - 2500 && e.at < NOW - 1500).map((e) => e.at).sort());
     assert.equal(bookmarkOf(state), NOW - 1500, 'the bookmark is the end of the last window read whole');
     assert.ok(first.filter((e) => e.kind === 'state').length >= 1, 'the window read whole is checkpointed');
@@ -613,8 +617,94 @@ void describe('the engine: a next page named by URL', () => {
     windowsAsked.length = 0;
     failFrom = undefined;
     const second = await run(state);
-    assert.deepEqual(windowsAsked, ['-1500..-500', '-500..0']);
+    assert.deepEqual(windowsAsked, ['-1500..-500', '-501..0']);
     assert.deepEqual(records(second, 'logged').map((r) => r.at).sort(), events.filter((e) => e.at >= NOW - 1500).map((e) => e.at).sort());
     assert.equal(bookmarkOf(state), NOW - 300, 'never past now less the clock margin: events are logged late');
+  });
+
+  void it('a shared document the first sibling takes for malformed is asked for again by a sibling that can read it', async () => {
+    interface Item extends Record<string, unknown> {
+      org: string;
+      id: string;
+    }
+    const detail = { endpoint: '/orgs/{org}/doc', path: (c: Context) => `/orgs/${c.org}/doc`, paging: () => ({ kind: 'none' as const }) };
+    const root = defineStream({
+      name: 'root',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      request: { endpoint: '/orgs/{org}', path: (c) => `/orgs/${c.org}`, paging: () => ({ kind: 'none' }), records: '' },
+      childContext: (r) => ({ org: r.org }),
+      toRecord: (_item: unknown, c: Context): Item => ({ org: c.org ?? '', id: 'root' }),
+    });
+    const strict = defineStream({ name: 'strict', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'strict' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
+    const lenient = defineStream({
+      name: 'lenient',
+      keyProperties: ['org', 'id'],
+      parent: root,
+      request: { ...detail, records: { key: 'lenient', optional: true } },
+      toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }),
+    });
+    let documentRequests = 0;
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      if (request.path === '/orgs/o1') return Promise.resolve({});
+      documentRequests++;
+      const body = { lenient: [{ id: 'l1' }] };
+      // As the HTTP client does: an answer its reader cannot read is a failed (200) request.
+      const problem = request.malformation(body);
+      return problem === undefined ? Promise.resolve(body) : Promise.reject(new ApiError({ message: `200 malformed: ${problem}`, status: 200, failureType: 'transient_error' }));
+    };
+    const engine = new SyncEngine({
+      config: { ...config, organizations: ['o1'] },
+      streams: [root, strict, lenient],
+      selection: select(['strict', 'full_refresh'], ['lenient', 'full_refresh']),
+      state: new StateStore(new Set(['strict', 'lenient'])),
+      fetch,
+      schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(statuses(out), ['lenient:COMPLETE', 'strict:INCOMPLETE']);
+    assert.deepEqual(records(out, 'lenient').map((r) => r.id), ['l1']);
+    assert.equal(documentRequests, 2, 'the first request failed for its reader only; the other asked again');
+  });
+
+  void it("features that cannot be read are said once per organization, and the stream is read as usual", async () => {
+    interface Row extends Record<string, unknown> {
+      org: string;
+      id: string;
+    }
+    const gated = defineStream({
+      name: 'gated',
+      keyProperties: ['org', 'id'],
+      rootContext: (organization) => ({ org: organization }),
+      requires: 'gatedEnabled',
+      request: { endpoint: '/orgs/{org}/gated', path: (c) => `/orgs/${c.org}/gated`, paging: () => ({ kind: 'none' }), records: 'rows' },
+      toRecord: (item: unknown, c: Context): Row => ({ org: c.org ?? '', id: text(field(item, 'id')) }),
+    });
+    const asked: string[] = [];
+    const fetch = (request: PageRequest): Promise<unknown> => {
+      asked.push(`${request.stream} ${request.path}`);
+      if (request.path.endsWith('/about')) return Promise.reject(new ApiError({ message: `GET ${request.path} failed: 503`, status: 503, failureType: 'transient_error' }));
+      return Promise.resolve({ rows: [{ id: 'r1' }] });
+    };
+    const engine = new SyncEngine({
+      config,
+      streams: [gated],
+      features: { endpoint: '/orgs/{org}/about', path: (organization) => `/orgs/${organization}/about`, flags: () => undefined },
+      selection: select(['gated', 'full_refresh']),
+      state: new StateStore(new Set(['gated'])),
+      fetch,
+      schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    });
+    const out: SyncEvent[] = [];
+    for await (const batch of engine.run()) out.push(...batch);
+    assert.deepEqual(records(out, 'gated').map((r) => r.org).sort(), ['o1', 'o2']);
+    const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
+    assert.deepEqual(warnings.sort(), [
+      'organization o1: its features could not be read (GET /orgs/o1/about failed: 503); its plan-gated streams are read anyway',
+      'organization o2: its features could not be read (GET /orgs/o2/about failed: 503); its plan-gated streams are read anyway',
+    ]);
+    assert.ok(asked.includes('gated /orgs/o1/about'), 'the features request is reported as the stream that needs it');
+    assert.deepEqual(statuses(out), ['gated:COMPLETE']);
   });
 });

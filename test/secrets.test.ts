@@ -72,19 +72,19 @@ void describe('secrets never reach the output', () => {
     assert.ok(!/secret_?ciphertext/i.test(output));
   });
 
-  void it("no stack's encrypted config key or salt, no schedule's environment variables, no team token value", () => {
+  void it("no stack's encrypted config key or salt, no credential of a schedule (environment variables, pre-run commands, git or registry secrets), no team token value", () => {
     const secrets: string[] = [];
     for (const org of emulator.orgNames()) {
       for (const stack of emulator.stacks(org)) {
         const config = emulator.stackDetail(org, stack.projectName, stack.stackName).config as Record<string, string> | undefined;
         if (config) secrets.push(config.encryptedKey ?? '', config.encryptionSalt ?? '');
-        for (const schedule of emulator.stackSchedules(org, stack.projectName, stack.stackName)) secrets.push(JSON.stringify(schedule).match(/schedule-secret-[0-9a-f]+/)?.[0] ?? '');
+        for (const schedule of emulator.stackSchedules(org, stack.projectName, stack.stackName)) secrets.push(...(JSON.stringify(schedule).match(/schedule-secret-[0-9a-f]+/g) ?? []));
       }
       for (const team of emulator.teams(org)) for (const token of emulator.teamTokens(org, team.name)) secrets.push(token.tokenValue ?? '');
     }
     const planted = secrets.filter((secret) => secret !== '');
     assert.ok(planted.filter((s) => s.startsWith('ENCRYPTED-KEY-')).length > 0 && planted.filter((s) => s.startsWith('schedule-secret-')).length > 0 && planted.filter((s) => s.startsWith('team-token-value-')).length > 0, 'the emulator holds each kind');
     for (const secret of planted) assert.ok(!output.includes(secret), `${secret.slice(0, 16)}… reached the output`);
-    assert.doesNotMatch(output, /encrypted_?key|encryption_?salt|environment_?variables/i);
+    assert.doesNotMatch(output, /encrypted_?key|encryption_?salt|environment_?variables|pre_?run_?commands|git_?auth/i);
   });
 });

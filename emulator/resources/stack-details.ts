@@ -78,8 +78,14 @@ export function stackSchedules(org: Org, stack: StackModel): Array<Record<string
         request: {
           operation: rng.pick(['update', 'refresh', 'detect-drift', 'destroy']),
           inheritSettings: true,
-          // Deployment settings can carry secrets: a reader must never copy them.
-          operationContext: { environmentVariables: { DEPLOY_SECRET_TOKEN: `schedule-secret-${rng.hex(20)}` }, options: { remediateIfDriftDetected: rng.chance(0.5) } },
+          // Deployment settings carry credentials in many places: a reader must never copy them.
+          operationContext: {
+            environmentVariables: { DEPLOY_SECRET_TOKEN: `schedule-secret-${rng.hex(20)}` },
+            preRunCommands: [`export API_KEY=schedule-secret-${rng.hex(20)}`],
+            options: { remediateIfDriftDetected: rng.chance(0.5), deleteAfterDestroy: false },
+          },
+          sourceContext: { git: { repoURL: 'https://github.com/example/infra', gitAuth: { accessToken: { secret: `schedule-secret-${rng.hex(20)}` } } } },
+          executorContext: { executorImage: { reference: 'pulumi/pulumi:latest', credentials: { username: 'ci', password: { secret: `schedule-secret-${rng.hex(20)}` } } } },
         },
       },
       created: spacedUtc(at * 1000, 'millis'),

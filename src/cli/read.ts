@@ -1,5 +1,6 @@
 // `read` (Airbyte) and the Singer sync: config, catalog and state in, messages out.
 import { ORGANIZATION_FEATURES } from '../streams/features.js';
+import { unreadableTime } from '../streams/times.js';
 import { parseCatalog, selectDefault, type SelectedStream } from '../protocol/catalog.js';
 import { loadConfig, readJsonFile } from '../config/config.js';
 import { SyncEngine } from '../core/engine.js';
@@ -50,6 +51,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     config,
     streams: STREAMS,
     features: ORGANIZATION_FEATURES,
+    unreadableTime,
     selection,
     state,
     schemas: new SchemaRegistry(),

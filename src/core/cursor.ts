@@ -244,9 +244,15 @@ export class PartitionCursor {
     if (seconds === undefined || seconds <= 0 || now === undefined) return undefined;
     if (start === undefined) return [{ start: undefined, end: now }];
     const size = seconds * this.codec.perSecond;
+    // Each window after the first starts a second before the last one ended: whether the server's
+    // start and end are inclusive is not known, and a record on the edge must be in one of them.
+    const edge = this.codec.perSecond;
     const windows: ReadWindow[] = [];
-    for (let from = start; from < now; from += size) windows.push({ start: from, end: Math.min(from + size, now) });
-    return windows.length > 0 ? windows : [{ start, end: Math.max(start, now) }];
+    for (let from = start; ; from += size) {
+      windows.push({ start: windows.length === 0 ? from : from - edge, end: Math.max(from, Math.min(from + size, now)) });
+      if (from + size >= now) break;
+    }
+    return windows;
   }
 
   /**

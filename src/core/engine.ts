@@ -9,7 +9,6 @@ import { ApiError, InterruptedError, messageOf, PagingError, RecordError } from 
 import type { Query } from '../io/http/client.js';
 import { Pager, paginate, type NextPage } from './paging.js';
 import type { JsonSchema } from '../streams/schemas.js';
-import { camelToSnake } from '../streams/fields.js';
 import { contextKey, type PartitionState, type StateStore } from './state.js';
 import { CLOCK_MARGIN_SECONDS, codecFor, parentShowsNothingNew, PartitionCursor, type Bookmark, type CursorPolicy, type ReadWindow } from './cursor.js';
 import type { StreamStatus, SyncEvent } from './events.js';
@@ -71,6 +70,8 @@ export interface SyncOptions {
   recordLimit?: number;
   /** Read once per organization when a stream to sync `requires` a feature. */
   features?: FeatureSource;
+  /** What an item sent for a date-time field its record holds as null, if it is a time that could not be read. */
+  unreadableTime?: (item: unknown, field: string) => string | undefined;
 }
 
 type RecordEvent = Extract<SyncEvent, { kind: 'record' }>;
@@ -99,20 +100,27 @@ const EMPTY_PAGES_LIMIT = 100;
 
 /** Keys read so far in one partition: a record is emitted once, and a listing that only repeats itself is stopped. */
 class PartitionReading {
-  private readonly keys = new Set<string>();
+  private keys = new Set<string>();
+  private previousKeys: ReadonlySet<string> = new Set();
   private stalePages = 0;
   private emptyPages = 0;
 
   constructor(private readonly where: string) {}
 
-  /** A new listing of the same partition (its next window): its own run of pages, the same records. */
+  /**
+   * A new listing of the same partition (its next window): its own run of pages. Windows overlap at
+   * their edges only, so only the previous window's keys are kept to catch repeats: memory stays
+   * bounded by two windows however long the read.
+   */
   nextListing(): void {
     this.stalePages = 0;
     this.emptyPages = 0;
+    this.previousKeys = this.keys;
+    this.keys = new Set();
   }
 
   isNew(key: string): boolean {
-    if (this.keys.has(key)) return false;
+    if (this.keys.has(key) || this.previousKeys.has(key)) return false;
     this.keys.add(key);
     return true;
   }
@@ -282,19 +290,37 @@ export class SyncEngine {
     }
     if (!siblings?.responses.shares(request.endpoint)) return this.fetchNow(partition, next, malformation);
     const key = 'url' in next ? next.url : `${request.path(partition.context)}?${JSON.stringify(next.query)}`;
-    const body = await siblings.responses.get(request.endpoint, key, () => this.fetchNow(partition, next, malformation));
+    let body: unknown;
+    let askedHere = false;
+    try {
+      body = await siblings.responses.get(request.endpoint, key, () => {
+        askedHere = true;
+        return this.fetchNow(partition, next, malformation);
+      });
+    } catch (error) {
+      // An answer another sibling took for malformed may be what this one reads: its own request.
+      const malformed = error instanceof ApiError && error.status !== undefined && error.status >= 200 && error.status < 300;
+      if (malformed && !askedHere) return this.fetchNow(partition, next, malformation);
+      throw error;
+    }
     // Well-formed for the sibling that asked, but not for this one: its own request, retried as any.
     return malformation(body) === undefined ? body : this.fetchNow(partition, next, malformation);
   }
 
-  private async fetchNow(partition: Partition, next: { query: Query } | { url: string }, malformation: (body: unknown) => string | undefined): Promise<unknown> {
+  /** One request now, within the request limit; `target` when it is not the partition's own path (the features document). */
+  private async fetchNow(
+    partition: Partition,
+    next: { query: Query } | { url: string },
+    malformation: (body: unknown) => string | undefined,
+    target: { path: string; endpoint: string } = { path: partition.stream.request.path(partition.context), endpoint: partition.stream.request.endpoint },
+  ): Promise<unknown> {
     const release = await this.requests.acquire(this.stop.signal);
     try {
       return await this.options.fetch({
-        path: partition.stream.request.path(partition.context),
+        path: target.path,
         ...('url' in next ? { query: {}, url: next.url } : { query: next.query }),
         stream: this.reportedAs(partition.stream),
-        endpoint: partition.stream.request.endpoint,
+        endpoint: target.endpoint,
         signal: this.stop.signal,
         malformation,
       });
@@ -308,37 +334,38 @@ export class SyncEngine {
     let document = this.featureDocuments.get(organization);
     const features = this.options.features;
     if (!document && features) {
-      const path = features.path(organization);
-      const stream: Stream = { ...askedFor, request: { ...askedFor.request, endpoint: features.endpoint, path: () => path } };
-      document = this.fetchNow({ stream, organization, context: {}, where: `${askedFor.name} (organization ${organization})` }, { query: {} }, (body) =>
-        typeof body === 'object' && body !== null && !Array.isArray(body) ? undefined : 'expected a JSON object',
-      );
+      const asking: Partition = { stream: askedFor, organization, context: {}, where: `${askedFor.name} (organization ${organization})` };
+      const isObject = (body: unknown) => (typeof body === 'object' && body !== null && !Array.isArray(body) ? undefined : 'expected a JSON object');
+      document = this.fetchNow(asking, { query: {} }, isObject, { path: features.path(organization), endpoint: features.endpoint });
       this.featureDocuments.set(organization, document);
     }
     return document ?? Promise.resolve(undefined);
   }
 
   /**
-   * Why a partition is not read because its organization's features say its stream is off there
-   * (said once per stream and organization, then skipped quietly), or undefined. Features that
-   * cannot be read leave the stream to its status policy.
+   * Whether a partition is skipped because its organization's features say its stream is off there,
+   * and what to say (once per stream and organization). Features that cannot be read leave the
+   * stream to its status policy, said once per organization.
    */
-  private async gatedOff(partition: Partition): Promise<string | undefined | false> {
+  private async gate(partition: Partition): Promise<{ skip: boolean; warning?: string }> {
     const { stream, organization } = partition;
     const flag = stream.requires;
     const features = this.options.features;
-    if (flag === undefined || !features) return undefined;
+    if (flag === undefined || !features) return { skip: false };
     let flags: Readonly<Record<string, unknown>> | undefined;
     try {
       flags = features.flags(await this.featuresDocument(organization, stream));
-    } catch {
-      return undefined;
+    } catch (error) {
+      const said = `\u0000${organization}`;
+      if (this.stopped || this.gateReported.has(said)) return { skip: false };
+      this.gateReported.add(said);
+      return { skip: false, warning: `organization ${organization}: its features could not be read (${messageOf(error)}); its plan-gated streams are read anyway` };
     }
-    if (flags?.[flag] !== false) return undefined;
+    if (flags?.[flag] !== false) return { skip: false };
     const said = `${stream.name}\u0000${organization}`;
-    if (this.gateReported.has(said)) return false;
+    if (this.gateReported.has(said)) return { skip: true };
     this.gateReported.add(said);
-    return `${stream.name} (organization ${organization}): not enabled for this organization (its features say ${flag} is false); skipped without a request`;
+    return { skip: true, warning: `${stream.name} (organization ${organization}): not enabled for this organization (its features say ${flag} is false); skipped without a request` };
   }
 
   /** Events in batches (a page of records at a time): one async hop per batch, not per record. */
@@ -444,17 +471,15 @@ export class SyncEngine {
     const { stream } = partition;
     const policy = this.policyOf(stream);
     const children = this.childrenOf(stream);
-    const sharers = countSharers(children.map((child) => child.request.endpoint));
+    // Only one-page documents are shared: the pages of a listing would be held until its last reader.
+    const sharers = countSharers(children.filter((child) => child.request.paging(this.options.config).kind === 'none').map((child) => child.request.endpoint));
     const listed = new Map<Stream, Set<string>>(children.map((child) => [child, new Set<string>()]));
     const ending: Ending = { exhausted: false, reachedBookmark: false };
     let cursor: PartitionCursor | undefined;
     try {
-      const gate = await this.gatedOff(partition);
-      if (gate !== undefined) {
-        if (gate) yield [{ kind: 'log', level: 'warn', message: gate }];
-        this.summary.skippedPartitions++;
-        return;
-      }
+      const gate = await this.gate(partition);
+      if (gate.warning) yield [{ kind: 'log', level: 'warn', message: gate.warning }];
+      if (gate.skip) return;
       const bookmark = this.bookmark(partition);
       const parentField = policy?.unchangedWhenParent;
       if (partition.parent && policy && parentField !== undefined && parentShowsNothingNew(policy, partition.parent.record[parentField], bookmark)) {
@@ -638,13 +663,13 @@ export class SyncEngine {
 
   /**
    * A time the API sent that the record holds as null could not be read (the API mixes several
-   * formats): the record goes out with null, said once per stream. An empty string and the zero
-   * time (year 1) are how the API says "not yet", not unreadable times.
+   * formats): the record goes out with null, said once per stream.
    */
   private unreadableTimeWarning(partition: Partition, item: unknown, record: Record<string, unknown>): string | undefined {
     const { stream } = partition;
+    const unreadable = this.options.unreadableTime;
     // A stream read only for its children has no schema: nothing of it goes out.
-    if (this.timeReported.has(stream.name) || !this.selected.has(stream.name)) return undefined;
+    if (!unreadable || this.timeReported.has(stream.name) || !this.selected.has(stream.name)) return undefined;
     let fields = this.timeFieldsOf.get(stream);
     if (!fields) {
       const properties = this.options.schemas.schema(stream.name).properties ?? {};
@@ -655,8 +680,8 @@ export class SyncEngine {
     }
     for (const field of fields) {
       if (record[field] !== null) continue;
-      const sent = sentValue(item, field);
-      if (typeof sent !== 'string' || sent === '' || sent.startsWith('0001-01-01')) continue;
+      const sent = unreadable(item, field);
+      if (sent === undefined) continue;
       this.timeReported.add(stream.name);
       return `${partition.where}: ${field} ${JSON.stringify(sent.slice(0, 40))} is not a time the tap can read; emitted as null; further values like it in ${stream.name} are not reported`;
     }
@@ -806,13 +831,6 @@ export class SyncEngine {
 
 async function* once<T>(item: T): AsyncGenerator<T> {
   yield await Promise.resolve(item);
-}
-
-/** What an API item held under the name a record field was made from (`deletedAt` for `deleted_at`). */
-function sentValue(item: unknown, field: string): unknown {
-  if (typeof item !== 'object' || item === null) return undefined;
-  for (const [key, value] of Object.entries(item)) if (camelToSnake(key) === field) return value;
-  return undefined;
 }
 
 /** A stream and every stream it hangs off. */

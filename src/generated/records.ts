@@ -1118,9 +1118,24 @@ export interface DeploymentScheduleRecord {
   next_execution: null | string;
   paused: null | boolean;
   /**
-   * What the schedule runs (for a deployment: its program id and request), keys snake_cased; any `environmentVariables` (deployment settings that may hold secrets) are left out.
+   * What the schedule runs. Nothing else of the API's definition is copied: deployment settings carry credentials (git tokens, SSH keys, registry passwords, environment variables, pre-run commands).
    */
   definition: null | {
+    program_id: null | string;
+    /**
+     * update, preview, refresh, destroy, detect-drift, ...
+     */
+    operation: null | string;
+    /**
+     * Whether the run takes the stack's deployment settings.
+     */
+    inherit_settings: null | boolean;
+    /**
+     * Option name (as sent, e.g. `remediateIfDriftDetected`) to its value (a flag, number or text; nested values are not copied).
+     */
+    options: null | {
+      [k: string]: unknown;
+    };
     [k: string]: unknown;
   };
   /**

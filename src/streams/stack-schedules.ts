@@ -2,28 +2,30 @@ import type { DeploymentScheduleRecord, DriftRunRecord } from '../generated/reco
 import { defineStream, type Context } from '../core/stream.js';
 import { stackKeys, stackPath } from './context.js';
 import { stacks } from './stacks.js';
-import { asObject, bool, camelToSnake, dataMap, int, isoTime, keyString, objectOf, setOwn, snakeKeys, str, type Json, type JsonObject } from './fields.js';
+import { asObject, bool, dataMap, int, isoTime, keyString, objectOf, str } from './fields.js';
 
-/** Keys whose values are deployment settings that may hold secrets: never copied, at any depth. */
-const SECRET_SETTINGS = new Set(['environmentVariables', 'environment']);
-
-/** An object snake_cased, without the settings that can carry secrets. */
-function keptSettings(object: Record<string, unknown>): JsonObject {
-  const kept: JsonObject = {};
-  for (const [key, inner] of Object.entries(object)) if (!SECRET_SETTINGS.has(key)) setOwn(kept, camelToSnake(key), withoutSecretSettings(inner));
-  return kept;
+/** An option's value: flags and short settings only; anything nested is not copied. */
+function optionValue(value: unknown): string | number | boolean | null {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : null;
 }
 
-function withoutSecretSettings(value: unknown): Json {
-  if (Array.isArray(value)) return value.map(withoutSecretSettings);
-  const object = asObject(value);
-  return object ? keptSettings(object) : snakeKeys(value);
-}
-
-/** What a schedule runs, without the settings that can carry secrets. */
-export function scheduleDefinition(value: unknown): JsonObject | null {
-  const object = asObject(value);
-  return object && keptSettings(object);
+/**
+ * What a schedule runs, field by field: its program, operation, whether it inherits the stack's
+ * deployment settings, and its options. Nothing else of the definition is copied: deployment
+ * settings carry credentials (git tokens, SSH keys, registry passwords, environment variables,
+ * pre-run commands) in many places.
+ */
+export function scheduleDefinition(value: unknown): DeploymentScheduleRecord['definition'] {
+  const definition = asObject(value);
+  if (!definition) return null;
+  const request = asObject(definition.request);
+  const options = asObject(asObject(request?.operationContext)?.options);
+  return {
+    program_id: str(definition.programID),
+    operation: str(request?.operation),
+    inherit_settings: bool(request?.inheritSettings),
+    options: options && dataMap(options, optionValue),
+  };
 }
 
 /**
