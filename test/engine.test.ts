@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig, type TapConfig } from '../src/config/config.js';
-import { SyncEngine, type PageRequest, type SelectedStream } from '../src/core/engine.js';
+import { SyncEngine, type PageRequest, type SelectedStream, type SyncOptions } from '../src/core/engine.js';
 import type { SyncEvent } from '../src/core/events.js';
 import { defineStream, type Context, type Stream } from '../src/core/stream.js';
 import { ApiError } from '../src/errors.js';
@@ -170,6 +170,49 @@ const records = (out: SyncEvent[], stream: string) => out.filter((e): e is Extra
 const statuses = (out: SyncEvent[]) => out.filter((e): e is Extract<SyncEvent, { kind: 'status' }> => e.kind === 'status' && (e.status === 'COMPLETE' || e.status === 'INCOMPLETE')).map((e) => `${e.stream}:${e.status}`).sort();
 const known = new Set(STREAMS.map((s) => s.name));
 const ALL = select(['things', 'incremental'], ['events', 'incremental'], ['notes', 'full_refresh'], ['log', 'incremental']);
+
+interface Item extends Record<string, unknown> {
+  org: string;
+  id: string;
+}
+const itemOf = (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) });
+/** One record per organization, whose children read one document of it (`DOCUMENT`). */
+const documentRoot = defineStream({
+  name: 'root',
+  keyProperties: ['org', 'id'],
+  rootContext: (organization) => ({ org: organization }),
+  request: { endpoint: '/orgs/{org}', path: (c) => `/orgs/${c.org}`, paging: () => ({ kind: 'none' }), records: '' },
+  childContext: (r) => ({ org: r.org }),
+  toRecord: (_item: unknown, c: Context): Item => ({ org: c.org ?? '', id: 'root' }),
+});
+const DOCUMENT = { endpoint: '/orgs/{org}/doc', path: (c: Context) => `/orgs/${c.org}/doc`, paging: () => ({ kind: 'none' as const }) };
+
+/** A stream the API refuses where the organization's feature `gatedEnabled` is off. */
+const gated = defineStream({
+  name: 'gated',
+  keyProperties: ['org', 'id'],
+  rootContext: (organization) => ({ org: organization }),
+  requires: 'gatedEnabled',
+  request: { endpoint: '/orgs/{org}/gated', path: (c) => `/orgs/${c.org}/gated`, paging: () => ({ kind: 'none' }), records: 'rows' },
+  toRecord: itemOf,
+});
+
+/** One engine run over these streams (organization o1 unless `extra` says otherwise), each selected full refresh: its events. */
+async function syncOnce(streams: readonly Stream[], fetch: (request: PageRequest) => Promise<unknown>, extra: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  const names = streams.filter((stream) => stream !== documentRoot).map((stream) => stream.name);
+  const engine = new SyncEngine({
+    config: { ...config, organizations: ['o1'] },
+    streams,
+    selection: select(...names.map((name): [string, SelectedStream['syncMode']] => [name, 'full_refresh'])),
+    state: new StateStore(new Set(names)),
+    fetch,
+    schemas: { schema: schemas.schema, validator: () => schemas.validator },
+    ...extra,
+  });
+  const out: SyncEvent[] = [];
+  for await (const batch of engine.run()) out.push(...batch);
+  return out;
+}
 
 void describe('the engine, in-process with a fake API', () => {
   void it('reads children and grandchildren under every record, and every record arrives once', async () => {
@@ -344,9 +387,7 @@ void describe('the engine: a next page named by URL', () => {
       const next = page < 3 ? `/orgs/o1/search?page=${page + 1}&size=2` : undefined;
       return Promise.resolve({ resources: [{ urn: `u${page}a` }, { urn: `u${page}b` }], pagination: next ? { next } : {} });
     };
-    const engine = new SyncEngine({ config: { ...config, organizations: ['o1'] }, streams: [found], selection: select(['found', 'full_refresh']), state: new StateStore(new Set(['found'])), fetch, schemas: { schema: schemas.schema, validator: () => schemas.validator } });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
+    const out = await syncOnce([found], fetch);
     assert.equal(records(out, 'found').length, 6);
     assert.deepEqual(requests.map((r) => r.url ?? `${r.path}?size=${String(r.query.size)}`), ['/orgs/o1/search?size=2', '/orgs/o1/search?page=2&size=2', '/orgs/o1/search?page=3&size=2']);
   });
@@ -411,16 +452,8 @@ void describe('the engine: a next page named by URL', () => {
     };
     // JSON.parse keeps __proto__ as an own key, as the HTTP client does.
     documents['/orgs/o1/groups/g1'] = JSON.parse('{"name":"g1","members":[{"login":"ann"},{"login":"bob"}],"labels":{"tier":"gold","__proto__":"kept"}}');
-    const engine = new SyncEngine({
-      config: { ...config, organizations: ['o1'] },
-      streams: [groups, members, labels],
-      selection: select(['groups', 'full_refresh'], ['members', 'full_refresh'], ['labels', 'full_refresh']),
-      state: new StateStore(new Set(['groups', 'members', 'labels'])),
-      fetch,
-      schemas: { schema: schemas.schema, validator: () => schemas.validator },
-    });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
+    // The unregistered parent is not given: the engine reaches it through its children.
+    const out = await syncOnce([groups, members, labels], fetch);
     assert.deepEqual(statuses(out), ['groups:COMPLETE', 'labels:COMPLETE', 'members:COMPLETE']);
     assert.deepEqual(requests, ['/orgs/o1/groups', '/orgs/o1/groups/g1', '/orgs/o1/groups/g2'], 'one request per document, whichever streams read it');
     assert.deepEqual(records(out, 'groups').map((g) => g.name), ['g1', 'g2']);
@@ -430,21 +463,8 @@ void describe('the engine: a next page named by URL', () => {
   });
 
   void it('a shared document that lacks what one sibling reads is asked for again by that sibling alone, which fails', async () => {
-    interface Item extends Record<string, unknown> {
-      org: string;
-      id: string;
-    }
-    const detail = { endpoint: '/orgs/{org}/doc', path: (c: Context) => `/orgs/${c.org}/doc`, paging: () => ({ kind: 'none' as const }) };
-    const root = defineStream({
-      name: 'root',
-      keyProperties: ['org', 'id'],
-      rootContext: (organization) => ({ org: organization }),
-      request: { endpoint: '/orgs/{org}', path: (c) => `/orgs/${c.org}`, paging: () => ({ kind: 'none' }), records: '' },
-      childContext: (r) => ({ org: r.org }),
-      toRecord: (_item: unknown, c: Context): Item => ({ org: c.org ?? '', id: 'root' }),
-    });
-    const left = defineStream({ name: 'left', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'left' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
-    const right = defineStream({ name: 'right', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'right' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
+    const left = defineStream({ name: 'left', keyProperties: ['org', 'id'], parent: documentRoot, request: { ...DOCUMENT, records: 'left' }, toRecord: itemOf });
+    const right = defineStream({ name: 'right', keyProperties: ['org', 'id'], parent: documentRoot, request: { ...DOCUMENT, records: 'right' }, toRecord: itemOf });
     const checks: string[] = [];
     const fetch = (request: PageRequest): Promise<unknown> => {
       if (request.path === '/orgs/o1') return Promise.resolve({});
@@ -453,40 +473,18 @@ void describe('the engine: a next page named by URL', () => {
       checks.push(request.malformation(body) ?? 'well-formed');
       return Promise.resolve(body);
     };
-    const engine = new SyncEngine({
-      config: { ...config, organizations: ['o1'] },
-      streams: [root, left, right],
-      selection: select(['left', 'full_refresh'], ['right', 'full_refresh']),
-      state: new StateStore(new Set(['left', 'right'])),
-      fetch,
-      schemas: { schema: schemas.schema, validator: () => schemas.validator },
-    });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
+    const out = await syncOnce([documentRoot, left, right], fetch);
     assert.deepEqual(checks, ['well-formed', "'right' is missing"], 'the first reader is served; the other asks again, with its own check');
     assert.deepEqual(statuses(out), ['left:COMPLETE', 'right:INCOMPLETE']);
   });
 
   void it("a stream its organization's features turn off is skipped there without a request; the features document is asked for once", async () => {
-    interface Row extends Record<string, unknown> {
-      org: string;
-      id: string;
-    }
-    const rowOf = (item: unknown, c: Context): Row => ({ org: c.org ?? '', id: text(field(item, 'id')) });
     const about = defineStream({
       name: 'about',
       keyProperties: ['org', 'id'],
       rootContext: (organization) => ({ org: organization }),
       request: { endpoint: '/orgs/{org}/about', path: (c) => `/orgs/${c.org}/about`, paging: () => ({ kind: 'none' }), records: '' },
-      toRecord: rowOf,
-    });
-    const gated = defineStream({
-      name: 'gated',
-      keyProperties: ['org', 'id'],
-      rootContext: (organization) => ({ org: organization }),
-      requires: 'gatedEnabled',
-      request: { endpoint: '/orgs/{org}/gated', path: (c) => `/orgs/${c.org}/gated`, paging: () => ({ kind: 'none' }), records: 'rows' },
-      toRecord: rowOf,
+      toRecord: itemOf,
     });
     const requests: string[] = [];
     const fetch = (request: PageRequest): Promise<unknown> => {
@@ -495,21 +493,17 @@ void describe('the engine: a next page named by URL', () => {
       if (request.path.endsWith('/about')) return Promise.resolve({ id: org, features: { gatedEnabled: org === 'o1' } });
       return Promise.resolve({ rows: [{ id: 'r1' }] });
     };
-    const engine = new SyncEngine({
+    const out = await syncOnce([about, gated], fetch, {
       config,
-      streams: [about, gated],
-      features: { endpoint: '/orgs/{org}/about', path: (organization) => `/orgs/${organization}/about`, flags: (body) => {
-        const flags = field(body, 'features');
-        return typeof flags === 'object' && flags !== null ? Object.fromEntries(Object.entries(flags)) : undefined;
+      features: {
+        endpoint: '/orgs/{org}/about',
+        path: (organization) => `/orgs/${organization}/about`,
+        flags: (body) => {
+          const flags = field(body, 'features');
+          return typeof flags === 'object' && flags !== null ? Object.fromEntries(Object.entries(flags)) : undefined;
+        },
       },
-    },
-      selection: select(['about', 'full_refresh'], ['gated', 'full_refresh']),
-      state: new StateStore(new Set(['about', 'gated'])),
-      fetch,
-      schemas: { schema: schemas.schema, validator: () => schemas.validator },
     });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
     assert.deepEqual(records(out, 'gated').map((r) => r.org), ['o1']);
     assert.deepEqual(records(out, 'about').map((r) => r.id).sort(), ['o1', 'o2'], 'the stream that reads the features document still gets it');
     assert.deepEqual([...requests].sort(), ['/orgs/o1/about', '/orgs/o1/gated', '/orgs/o2/about'], 'each document once; nothing asked where the feature is off');
@@ -536,18 +530,11 @@ void describe('the engine: a next page named by URL', () => {
       },
     });
     const rows = [{ id: 'a', deletedAt: '2024-01-01T00:00:00Z' }, { id: 'b', deletedAt: '' }, { id: 'c', deletedAt: '0001-01-01T00:00:00Z' }, { id: 'd', deletedAt: 'last Tuesday' }, { id: 'e', deletedAt: 'soon' }];
-    const engine = new SyncEngine({
-      config: { ...config, organizations: ['o1'] },
-      streams: [dated],
-      selection: select(['dated', 'full_refresh']),
-      state: new StateStore(new Set(['dated'])),
-      fetch: () => Promise.resolve({ rows }),
+    const out = await syncOnce([dated], () => Promise.resolve({ rows }), {
       // The API's conventions (camelCase names, the zero time) come with the tap's streams.
       unreadableTime,
       schemas: { schema: () => ({ type: 'object', properties: { deleted_at: { type: ['null', 'string'], format: 'date-time' } } }), validator: () => schemas.validator },
     });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
     assert.deepEqual(records(out, 'dated').map((r) => r.deleted_at), ['2024-01-01T00:00:00.000Z', null, null, null, null]);
     const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
     assert.deepEqual(warnings, ['dated (organization o1): deleted_at "last Tuesday" is not a time the tap can read; emitted as null; further values like it in dated are not reported']);
@@ -623,27 +610,8 @@ void describe('the engine: a next page named by URL', () => {
   });
 
   void it('a shared document the first sibling takes for malformed is asked for again by a sibling that can read it', async () => {
-    interface Item extends Record<string, unknown> {
-      org: string;
-      id: string;
-    }
-    const detail = { endpoint: '/orgs/{org}/doc', path: (c: Context) => `/orgs/${c.org}/doc`, paging: () => ({ kind: 'none' as const }) };
-    const root = defineStream({
-      name: 'root',
-      keyProperties: ['org', 'id'],
-      rootContext: (organization) => ({ org: organization }),
-      request: { endpoint: '/orgs/{org}', path: (c) => `/orgs/${c.org}`, paging: () => ({ kind: 'none' }), records: '' },
-      childContext: (r) => ({ org: r.org }),
-      toRecord: (_item: unknown, c: Context): Item => ({ org: c.org ?? '', id: 'root' }),
-    });
-    const strict = defineStream({ name: 'strict', keyProperties: ['org', 'id'], parent: root, request: { ...detail, records: 'strict' }, toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }) });
-    const lenient = defineStream({
-      name: 'lenient',
-      keyProperties: ['org', 'id'],
-      parent: root,
-      request: { ...detail, records: { key: 'lenient', optional: true } },
-      toRecord: (item: unknown, c: Context): Item => ({ org: c.org ?? '', id: text(field(item, 'id')) }),
-    });
+    const strict = defineStream({ name: 'strict', keyProperties: ['org', 'id'], parent: documentRoot, request: { ...DOCUMENT, records: 'strict' }, toRecord: itemOf });
+    const lenient = defineStream({ name: 'lenient', keyProperties: ['org', 'id'], parent: documentRoot, request: { ...DOCUMENT, records: { key: 'lenient', optional: true } }, toRecord: itemOf });
     let documentRequests = 0;
     const fetch = (request: PageRequest): Promise<unknown> => {
       if (request.path === '/orgs/o1') return Promise.resolve({});
@@ -653,51 +621,20 @@ void describe('the engine: a next page named by URL', () => {
       const problem = request.malformation(body);
       return problem === undefined ? Promise.resolve(body) : Promise.reject(new ApiError({ message: `200 malformed: ${problem}`, status: 200, failureType: 'transient_error' }));
     };
-    const engine = new SyncEngine({
-      config: { ...config, organizations: ['o1'] },
-      streams: [root, strict, lenient],
-      selection: select(['strict', 'full_refresh'], ['lenient', 'full_refresh']),
-      state: new StateStore(new Set(['strict', 'lenient'])),
-      fetch,
-      schemas: { schema: schemas.schema, validator: () => schemas.validator },
-    });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
+    const out = await syncOnce([documentRoot, strict, lenient], fetch);
     assert.deepEqual(statuses(out), ['lenient:COMPLETE', 'strict:INCOMPLETE']);
     assert.deepEqual(records(out, 'lenient').map((r) => r.id), ['l1']);
     assert.equal(documentRequests, 2, 'the first request failed for its reader only; the other asked again');
   });
 
   void it("features that cannot be read are said once per organization, and the stream is read as usual", async () => {
-    interface Row extends Record<string, unknown> {
-      org: string;
-      id: string;
-    }
-    const gated = defineStream({
-      name: 'gated',
-      keyProperties: ['org', 'id'],
-      rootContext: (organization) => ({ org: organization }),
-      requires: 'gatedEnabled',
-      request: { endpoint: '/orgs/{org}/gated', path: (c) => `/orgs/${c.org}/gated`, paging: () => ({ kind: 'none' }), records: 'rows' },
-      toRecord: (item: unknown, c: Context): Row => ({ org: c.org ?? '', id: text(field(item, 'id')) }),
-    });
     const asked: string[] = [];
     const fetch = (request: PageRequest): Promise<unknown> => {
       asked.push(`${request.stream} ${request.path}`);
       if (request.path.endsWith('/about')) return Promise.reject(new ApiError({ message: `GET ${request.path} failed: 503`, status: 503, failureType: 'transient_error' }));
       return Promise.resolve({ rows: [{ id: 'r1' }] });
     };
-    const engine = new SyncEngine({
-      config,
-      streams: [gated],
-      features: { endpoint: '/orgs/{org}/about', path: (organization) => `/orgs/${organization}/about`, flags: () => undefined },
-      selection: select(['gated', 'full_refresh']),
-      state: new StateStore(new Set(['gated'])),
-      fetch,
-      schemas: { schema: schemas.schema, validator: () => schemas.validator },
-    });
-    const out: SyncEvent[] = [];
-    for await (const batch of engine.run()) out.push(...batch);
+    const out = await syncOnce([gated], fetch, { config, features: { endpoint: '/orgs/{org}/about', path: (organization) => `/orgs/${organization}/about`, flags: () => undefined } });
     assert.deepEqual(records(out, 'gated').map((r) => r.org).sort(), ['o1', 'o2']);
     const warnings = out.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e.kind === 'log' ? e.message : ''));
     assert.deepEqual(warnings.sort(), [
