@@ -283,8 +283,9 @@ export class SyncEngine {
     const siblings = partition.siblings;
     const { request } = partition.stream;
     const features = this.options.features;
-    // The document the features come from is asked for once, whether a gate or a stream asks first.
-    if (features && 'query' in next && Object.keys(next.query).length === 0 && request.path(partition.context) === features.path(partition.organization)) {
+    // The document the features come from is asked for once, whether a gate or a stream asks first
+    // (the endpoint is compared first: no path is built for every other request).
+    if (features && request.endpoint === features.endpoint && 'query' in next && Object.keys(next.query).length === 0 && request.path(partition.context) === features.path(partition.organization)) {
       const body = await this.featuresDocument(partition.organization, partition.stream);
       return malformation(body) === undefined ? body : this.fetchNow(partition, next, malformation);
     }

@@ -1,6 +1,6 @@
 import type { AgentPoolRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, int, keyString, str } from './fields.js';
 
 /** 10^11 seconds is the year 5138; as milliseconds it is March 1973. */
@@ -28,7 +28,7 @@ export const agentPools = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/agent-pools',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/agent-pools`,
+    path: (c) => `${orgPath(c)}/agent-pools`,
     paging: () => ({ kind: 'none' }),
     records: 'agentPools',
   },

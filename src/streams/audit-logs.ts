@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditLogRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, canonicalJson, cursorInt, keyString, objectOf, str } from './fields.js';
 
 /** The service does not say whether `startTime` is inclusive: a quarter of an hour before the bookmark is read again. */
@@ -28,7 +28,7 @@ export const auditLogs = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/auditlogs/v2',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/auditlogs/v2`,
+    path: (c) => `${orgPath(c)}/auditlogs/v2`,
     query: (_c, _config, start, end) => ({ ...(start === undefined ? {} : { startTime: start }), endTime: end ?? Math.floor(Date.now() / 1000) }),
     paging: () => ({ kind: 'cursor' }),
     records: 'auditLogEvents',

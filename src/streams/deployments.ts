@@ -1,6 +1,6 @@
 import type { DeploymentRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { arrayOf, asObject, bool, cursorTime, int, isoTime, keyString, objectOf, str, userInfo } from './fields.js';
 
 /** Statuses a deployment leaves: an unknown one is taken as final, so that it cannot pin the bookmark for ever. */
@@ -36,7 +36,7 @@ export const deployments = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/deployments',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/deployments`,
+    path: (c) => `${orgPath(c)}/deployments`,
     // The default order is not documented: ask for newest first by creation.
     query: () => ({ sort: 'created', asc: 'false' }),
     paging: (config) => ({ kind: 'page-number', pageSize: Math.min(config.pageSize, 100) }),

@@ -1,4 +1,5 @@
 import type { FeatureSource } from '../core/engine.js';
+import { orgPath } from './context.js';
 import { asObject } from './fields.js';
 
 /**
@@ -9,6 +10,7 @@ import { asObject } from './fields.js';
  */
 export const ORGANIZATION_FEATURES: FeatureSource = {
   endpoint: '/api/orgs/{org}/metadata',
-  path: (organization) => `/api/orgs/${encodeURIComponent(organization)}/metadata`,
+  // The `organizations` stream's own path, so that the engine sees one document.
+  path: (organization) => `${orgPath({ org_name: organization })}/metadata`,
   flags: (body) => asObject(asObject(body)?.features) ?? undefined,
 };

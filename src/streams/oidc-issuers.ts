@@ -1,6 +1,6 @@
 import type { OidcIssuerRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, int, isoTime, keyString, str, strings } from './fields.js';
 
 type JwksKey = { key_id: string | null; key_type: string | null; algorithm: string | null; use: string | null };
@@ -30,7 +30,7 @@ export const oidcIssuers = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/oidc/issuers',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/oidc/issuers`,
+    path: (c) => `${orgPath(c)}/oidc/issuers`,
     paging: () => ({ kind: 'none' }),
     records: 'oidcIssuers',
   },

@@ -1,6 +1,6 @@
 import type { OrgAccessTokenRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, int, isoTime, keyString, str } from './fields.js';
 
 /** A Unix time where the API's 0 means "never": null, so that a destination does not read 1970. */
@@ -42,7 +42,7 @@ export const orgAccessTokens = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/tokens',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/tokens`,
+    path: (c) => `${orgPath(c)}/tokens`,
     // Expired tokens too. The API's OpenAPI document names a `filter` parameter without saying its
     // values; its REST documentation names `show_expired=true`, which is what is sent. A service that
     // ignores it lists unexpired tokens only.

@@ -1,7 +1,7 @@
 import type { OrgWebhookRecord } from '../generated/records.js';
 import { WHOLE_BODY } from '../core/paging.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, keyString, str, strings } from './fields.js';
 
 /**
@@ -32,7 +32,7 @@ export const orgWebhooks = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/hooks',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/hooks`,
+    path: (c) => `${orgPath(c)}/hooks`,
     paging: () => ({ kind: 'none' }),
     records: WHOLE_BODY,
   },

@@ -1,7 +1,7 @@
 import type { OrganizationMemberRecord } from '../generated/records.js';
 import { asObject, bool, keyString, links, objectOf, str, userInfo } from './fields.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 
 const fgaRole = objectOf({ id: str, name: str, modified_at: str });
 
@@ -12,7 +12,7 @@ export const organizationMembers = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/members',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/members`,
+    path: (c) => `${orgPath(c)}/members`,
     query: () => ({ type: 'backend' }),
     paging: () => ({ kind: 'cursor' }),
     records: 'members',

@@ -1,7 +1,7 @@
 import type { OrganizationTeamRecord } from '../generated/records.js';
 import { arrayOf, asObject, int, keyString, objectOf, str } from './fields.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 
 const members = arrayOf(objectOf({ name: str, github_login: str, avatar_url: str, role: str }));
 const stackPermissions = arrayOf(objectOf({ project_name: str, stack_name: str, permission: int }));
@@ -14,7 +14,7 @@ export const organizationTeams = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/teams',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams`,
+    path: (c) => `${orgPath(c)}/teams`,
     // The service sends every team at once; a continuationToken is followed if one ever appears.
     paging: () => ({ kind: 'cursor' }),
     records: 'teams',

@@ -1,7 +1,7 @@
 import type { OrganizationRecord } from '../generated/records.js';
 import { WHOLE_BODY } from '../core/paging.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, camelToSnake, int, isoTime, keyString, setOwn, str } from './fields.js';
 
 /**
@@ -28,7 +28,7 @@ export const organizations = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/metadata',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/metadata`,
+    path: (c) => `${orgPath(c)}/metadata`,
     paging: () => ({ kind: 'none' }),
     records: WHOLE_BODY,
   },

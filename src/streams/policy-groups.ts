@@ -1,7 +1,7 @@
 import type { PolicyGroupRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
 import { WHOLE_BODY } from '../core/paging.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { arrayOf, asObject, bool, dataObject, int, keyString, objectOf, str, strings } from './fields.js';
 
 interface PolicyGroupName extends Record<string, unknown> {
@@ -20,7 +20,7 @@ const policyGroupNames = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/policygroups',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/policygroups`,
+    path: (c) => `${orgPath(c)}/policygroups`,
     paging: () => ({ kind: 'none' }),
     records: 'policyGroups',
   },
@@ -42,7 +42,7 @@ export const policyGroups = defineStream({
   parent: policyGroupNames,
   request: {
     endpoint: '/api/orgs/{org}/policygroups/{group}',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/policygroups/${encodeURIComponent(c.policy_group ?? '')}`,
+    path: (c) => `${orgPath(c)}/policygroups/${encodeURIComponent(c.policy_group ?? '')}`,
     paging: () => ({ kind: 'none' }),
     records: WHOLE_BODY,
   },

@@ -1,6 +1,7 @@
 import type { PolicyPackPolicyRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
 import { policyPacks } from './policy-packs.js';
+import { orgPath } from './context.js';
 import { asObject, dataObject, keyInt, keyString, objectOf, str, strings } from './fields.js';
 
 const framework = objectOf({ name: str, version: str, reference: str, specification: str });
@@ -17,7 +18,7 @@ export const policyPackPolicies = defineStream({
   parent: policyPacks,
   request: {
     endpoint: '/api/orgs/{org}/policypacks/{name}/versions/{version}',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/policypacks/${encodeURIComponent(c.policy_pack_name ?? '')}/versions/${encodeURIComponent(c.version ?? '')}`,
+    path: (c) => `${orgPath(c)}/policypacks/${encodeURIComponent(c.policy_pack_name ?? '')}/versions/${encodeURIComponent(c.version ?? '')}`,
     paging: () => ({ kind: 'none' }),
     records: 'policies',
   },

@@ -1,6 +1,6 @@
 import type { PolicyPackRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, int, isExactInteger, keyString, str, strings } from './fields.js';
 
 /** Version numbers as sent; items that are not exact integers are dropped. */
@@ -33,7 +33,7 @@ export const policyPacks = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/policypacks',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/policypacks`,
+    path: (c) => `${orgPath(c)}/policypacks`,
     paging: () => ({ kind: 'none' }),
     records: 'policyPacks',
   },

@@ -2,7 +2,7 @@ import type { ResourceUsageDailyRecord } from '../generated/records.js';
 import { parseTimestamp } from '../core/cursor.js';
 import { defineStream, type Context } from '../core/stream.js';
 import { RecordError } from '../errors.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, int, keyInt, keyString } from './fields.js';
 
 const DAY_MS = 86_400_000;
@@ -47,7 +47,7 @@ export const resourceUsageDaily = defineStream({
   rootContext: organizationContext,
   request: {
     endpoint: '/api/orgs/{org}/resources/summary',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/resources/summary`,
+    path: (c) => `${orgPath(c)}/resources/summary`,
     query: (_c, _config, start) => ({ granularity: 'daily', lookbackDays: lookbackDaysFor(start, Date.now()) }),
     paging: () => ({ kind: 'none' }),
     // 204 No Content where there is no usage to report.

@@ -1,6 +1,6 @@
 import type { ResourceRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
-import { organizationContext } from './context.js';
+import { orgPath, organizationContext } from './context.js';
 import { asObject, bool, dataObject, int, isoTime, keyString, str, strings } from './fields.js';
 
 /** Stands in for a project or stack the API does not send: parentheses cannot occur in either name. */
@@ -33,7 +33,7 @@ export const resources = defineStream({
   requires: 'resourceSearchEnabled',
   request: {
     endpoint: '/api/orgs/{org}/search/resourcesv2',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/search/resourcesv2`,
+    path: (c) => `${orgPath(c)}/search/resourcesv2`,
     paging: (config) => ({ kind: 'next-url', nextField: 'pagination.next', pageSizeParam: 'size', pageSize: config.pageSize, totalField: 'total' }),
     records: 'resources',
   },

@@ -1,7 +1,7 @@
 import type { TeamAccessTokenRecord } from '../generated/records.js';
 import { defineStream, type Context } from '../core/stream.js';
 import { organizationTeams } from './organization-teams.js';
-import { keyString } from './fields.js';
+import { teamKeys, teamPath } from './context.js';
 import { accessTokenFields } from './org-access-tokens.js';
 
 /**
@@ -15,7 +15,7 @@ export const teamAccessTokens = defineStream({
   parent: organizationTeams,
   request: {
     endpoint: '/api/orgs/{org}/teams/{team}/tokens',
-    path: (c) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams/${encodeURIComponent(c.team_name ?? '')}/tokens`,
+    path: (c) => `${teamPath(c)}/tokens`,
     // Expired tokens too, as for organization tokens.
     query: () => ({ show_expired: 'true' }),
     paging: () => ({ kind: 'none' }),
@@ -24,6 +24,6 @@ export const teamAccessTokens = defineStream({
   // 404: the team was deleted since it was listed; 403: the token may not manage this team's tokens.
   statuses: { gone: [404], unavailable: [403] },
   toRecord(raw: unknown, context: Context): TeamAccessTokenRecord {
-    return { org_name: keyString(context.org_name, 'org_name'), team_name: keyString(context.team_name, 'team_name'), ...accessTokenFields(raw) };
+    return { ...teamKeys(context), ...accessTokenFields(raw) };
   },
 });

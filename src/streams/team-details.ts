@@ -1,6 +1,7 @@
 import type { TeamEnvironmentPermissionRecord, TeamMemberRecord, TeamStackPermissionRecord } from '../generated/records.js';
 import { defineStream, type Context, type RequestSpec } from '../core/stream.js';
 import { organizationTeams } from './organization-teams.js';
+import { teamKeys, teamPath } from './context.js';
 import { asObject, int, keyString, str } from './fields.js';
 
 /**
@@ -10,16 +11,12 @@ import { asObject, int, keyString, str } from './fields.js';
  */
 const teamDetail = {
   endpoint: '/api/orgs/{org}/teams/{team}',
-  path: (c: Context) => `/api/orgs/${encodeURIComponent(c.org_name ?? '')}/teams/${encodeURIComponent(c.team_name ?? '')}`,
+  path: teamPath,
   paging: () => ({ kind: 'none' }),
 } as const satisfies Omit<RequestSpec, 'records'>;
 
 /** 404: the team was deleted after it was listed; 403: as for the team listing, a plan without teams. */
 const TEAM_STATUSES = { gone: [404], unavailable: [403] };
-
-function teamKeys(context: Context) {
-  return { org_name: keyString(context.org_name, 'org_name'), team_name: keyString(context.team_name, 'team_name') };
-}
 
 export const teamMembers = defineStream({
   name: 'team_members',
