@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { checkBaseUrl, editDistance, jsonErrorPosition, loadConfig, parseConfig, readJsonFile, TOKEN_ENV, unknownSettings } from '../src/config/config.js';
+import { editDistance } from '../src/config/nearest.js';
+import { checkBaseUrl, jsonErrorPosition, loadConfig, parseConfig, readJsonFile, TOKEN_ENV, unknownSettings } from '../src/config/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';

@@ -12,7 +12,7 @@ import type { ValidateFunction } from 'ajv';
 
 import { ROUTES } from '../emulator/resources/index.js';
 import { PulumiEmulator } from '../emulator/server.js';
-import { createAjv } from '../src/config/validation.js';
+import { createAjv } from '../src/config/ajv.js';
 
 const OPENAPI_ENV = 'TAP_TEST_PULUMI_OPENAPI';
 /** The id the document's schemas are registered under in ajv. */

@@ -3,13 +3,31 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { JSONSchema } from 'json-schema-to-typescript';
 
-import { acceptanceCatalogPath, catalogPath, everyPropertyRequired, recordTypesPath, renderCatalog, renderRecordTypes, renderSpec, specPath } from '../scripts/generate.js';
+import {
+  acceptanceCatalogPath,
+  catalogPath,
+  configValidatorPath,
+  everyPropertyRequired,
+  recordTypesPath,
+  recordValidatorsPath,
+  renderCatalog,
+  renderConfigValidator,
+  renderRecordTypes,
+  renderRecordValidators,
+  renderSpec,
+  specPath,
+} from '../scripts/generate.js';
 
 const STALE = 'is out of date: run `npm run generate` and commit the result';
 
 void describe('generated files', () => {
   void it('src/generated/records.ts matches schemas/*.json', async () => {
     assert.equal(await readFile(recordTypesPath, 'utf8'), await renderRecordTypes(), `src/generated/records.ts ${STALE}`);
+  });
+
+  void it('the validators compiled ahead of time match the config schema and schemas/*.json', async () => {
+    assert.equal(await readFile(configValidatorPath, 'utf8'), renderConfigValidator(), `src/generated/config-validator.ts ${STALE}`);
+    assert.equal(await readFile(recordValidatorsPath, 'utf8'), await renderRecordValidators(), `src/generated/record-validators.ts ${STALE}`);
   });
 
   void it('spec.json matches src/spec.ts', async () => {

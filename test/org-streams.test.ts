@@ -15,6 +15,7 @@ import { featureFlags, organizations } from '../src/streams/organizations.js';
 import { latestVersion, policyPacks } from '../src/streams/policy-packs.js';
 import { dayStart, lookbackDaysFor, MAX_LOOKBACK_DAYS, resourceUsageDaily } from '../src/streams/resource-usage-daily.js';
 import { resources, resourceScope } from '../src/streams/resources.js';
+import { streamValidators } from '../src/generated/record-validators.js';
 import { SchemaRegistry } from '../src/streams/schemas.js';
 import type { StreamName } from '../src/streams/index.js';
 import { runCli, tempDir, writeJson } from './support/cli.js';
@@ -23,7 +24,7 @@ import { checkAirbyteOutput, lastState, parseLines, recordsByStream } from './su
 
 const DAY_MS = 86_400_000;
 const orgCtx = { org_name: 'acme' };
-const schemas = new SchemaRegistry();
+const schemas = new SchemaRegistry(streamValidators);
 const tapConfig = parseConfig({ token: 'pul-test', organizations: ['acme'] }, {});
 
 function assertValid(stream: StreamName, record: unknown): void {

@@ -8,7 +8,7 @@ import { faultInjector } from '../emulator/faults.js';
 import { PulumiEmulator } from '../emulator/server.js';
 import { SchemaRegistry } from '../src/streams/schemas.js';
 import { STREAMS } from '../src/streams/index.js';
-import { createAjv } from '../src/config/validation.js';
+import { createAjv } from '../src/config/ajv.js';
 import { runCli, tempDir, writeJson } from './support/cli.js';
 import { assertValidAndUnique, primaryKey } from './support/expect.js';
 import { lastState, recordsByStream } from './support/protocol.js';

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import { parseConfig, type TapConfig } from '../src/config/config.js';
 import { RecordError } from '../src/errors.js';
+import { streamValidators } from '../src/generated/record-validators.js';
 import { SchemaRegistry, type JsonSchema } from '../src/streams/schemas.js';
 import { parentShowsNothingNew, type Bookmark } from '../src/core/cursor.js';
 import { streamByName, STREAMS, type StreamName } from '../src/streams/index.js';
@@ -17,7 +18,7 @@ import { environments } from '../src/streams/environments.js';
 
 const config: TapConfig = parseConfig({ token: 'pul-test', organizations: ['acme'] }, {});
 
-const schemas = new SchemaRegistry();
+const schemas = new SchemaRegistry(streamValidators);
 const orgCtx = { org_name: 'acme' };
 const stackCtx = { org_name: 'acme', project_name: 'web', stack_name: 'prod' };
 const REQUESTED_BY_TOKEN = 'pul-deadbeefdeadbeefdeadbeefdeadbeef';

@@ -5,6 +5,7 @@ import { parseCatalog, selectDefault, type SelectedStream } from '../protocol/ca
 import { loadConfig, readJsonFile } from '../config/config.js';
 import { SyncEngine } from '../core/engine.js';
 import type { Runtime } from './runtime.js';
+import { streamValidators } from '../generated/record-validators.js';
 import { SchemaRegistry } from '../streams/schemas.js';
 import { StateStore } from '../core/state.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
@@ -54,7 +55,7 @@ export async function readCommand(rt: Runtime, args: ReadArgs, signal?: AbortSig
     unreadableTime,
     selection,
     state,
-    schemas: new SchemaRegistry(),
+    schemas: new SchemaRegistry(streamValidators),
     fetch: (request) => {
       const options: RequestOptions = {
         signal: request.signal,

@@ -4,7 +4,9 @@ import { isIP } from 'node:net';
 import { ConfigError, messageOf } from '../errors.js';
 import { connectionSpecification, DEFAULT_BASE_URL } from './spec.js';
 import { TOKEN_ENV } from './token-env.js';
-import { createAjv, describeAjvErrors } from './validation.js';
+import { configValidator as validateConfig } from '../generated/config-validator.js';
+import { nearestName } from './nearest.js';
+import { describeAjvErrors } from './validation.js';
 
 export { TOKEN_ENV };
 
@@ -24,8 +26,6 @@ export interface TapConfig {
   deploymentsLookbackDays: number;
   usageLookbackDays: number;
 }
-
-const validateConfig = createAjv().compile(connectionSpecification);
 
 /** Reads one JSON file; the message names the file and what is wrong with it. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
@@ -113,27 +113,7 @@ export function unknownSettings(config: Record<string, unknown>): string[] {
 }
 
 function nearestSetting(key: string): string | undefined {
-  const normalised = key.trim().toLowerCase().replace(/[-\s.]/g, '_');
-  let best: { name: string; distance: number } | undefined;
-  for (const name of KNOWN_SETTINGS) {
-    const distance = editDistance(normalised, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  // A third of the name may differ: 'page_sise' is page_size, 'colour' is nothing.
-  return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
-}
-
-/** Levenshtein distance, two rows at a time. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return nearestName(key.trim().toLowerCase().replace(/[-\s.]/g, '_'), KNOWN_SETTINGS);
 }
 
 export function parseConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): TapConfig {

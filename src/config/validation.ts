@@ -1,14 +1,11 @@
-// One Ajv setup for config, catalog, state and record validation, and one way to word its errors.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+// One way to word validation errors, for the validators compiled ahead of time
+// (src/generated/*-validator*.ts) and for Ajv's own in tests.
+import type { ErrorObject } from 'ajv';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-export function createAjv(): Ajv {
-  // Airbyte and Singer annotations (airbyte_secret, order, ...) are not JSON Schema keywords.
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
-  addFormats(ajv);
-  return ajv;
+/** A compiled validator. Ajv's `ValidateFunction` also promises the compiler's `schema` and `schemaEnv`, which validators compiled ahead of time do not carry. */
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
 /** `organizations[0]` style path for a JSON pointer such as `/organizations/0`. */
@@ -33,7 +30,7 @@ export function describeAjvError(error: ErrorObject): string {
   return `'${base || '(root)'}' ${error.message ?? 'is invalid'}`;
 }
 
-export function describeAjvErrors(validate: ValidateFunction): string {
+export function describeAjvErrors(validate: Validator): string {
   const errors = validate.errors ?? [];
   // `pattern` repeats what `format` says less readably.
   const useful = errors.filter((e) => e.keyword !== 'pattern' || !errors.some((o) => o.instancePath === e.instancePath && o.keyword === 'format'));

@@ -1,8 +1,6 @@
-// The stream schemas from schemas/*.json, and validators for records.
-import type { ValidateFunction } from 'ajv';
+// The stream schemas from schemas/*.json, and their record validators.
+import type { Validator } from '../config/validation.js';
 import { readPackageJson } from '../package-info.js';
-
-import { createAjv } from '../config/validation.js';
 
 export interface JsonSchema {
   type?: string | string[];
@@ -13,8 +11,9 @@ export interface JsonSchema {
 
 export class SchemaRegistry {
   private readonly schemas = new Map<string, JsonSchema>();
-  private readonly validators = new Map<string, ValidateFunction>();
-  private readonly ajv = createAjv();
+
+  /** `validators`: the record validators by stream, compiled ahead of time (src/generated/record-validators.ts); only `read` needs them. */
+  constructor(private readonly validators: Readonly<Record<string, Validator>> = {}) {}
 
   schema(stream: string): JsonSchema {
     let schema = this.schemas.get(stream);
@@ -22,9 +21,9 @@ export class SchemaRegistry {
     return schema;
   }
 
-  validator(stream: string): ValidateFunction {
-    let validate = this.validators.get(stream);
-    if (!validate) this.validators.set(stream, (validate = this.ajv.compile(this.schema(stream))));
+  validator(stream: string): Validator {
+    const validate = this.validators[stream];
+    if (!validate) throw new Error(`no record validator for stream '${stream}': run \`npm run generate\``);
     return validate;
   }
 }

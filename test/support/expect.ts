@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { RESOURCE_SEARCH_PAGE_LIMIT } from '../../emulator/resources/resource-search.js';
 import type { PulumiEmulator } from '../../emulator/server.js';
+import { streamValidators } from '../../src/generated/record-validators.js';
 import { SchemaRegistry } from '../../src/streams/schemas.js';
 import type { StreamName } from '../../src/streams/index.js';
 import { streamByName, STREAMS } from '../../src/streams/index.js';
@@ -116,7 +117,7 @@ export function present(expected: Expected | Record<string, number>): Record<str
   return Object.fromEntries(Object.entries(expected).filter(([, count]) => count > 0));
 }
 
-const schemas = new SchemaRegistry();
+const schemas = new SchemaRegistry(streamValidators);
 
 export function primaryKey(stream: StreamName, record: Record<string, unknown>): string {
   const def = streamByName(stream);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../../src/config/validation.js';
+import { createAjv } from '../../src/config/ajv.js';
 
 export const OFFICIAL_SCHEMA_ENV = 'TAP_TEST_AIRBYTE_PROTOCOL_SCHEMA';
 

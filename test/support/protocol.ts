@@ -1,6 +1,6 @@
 // Checks a connector's stdout against the rules Airbyte and Singer consumers enforce.
 // Checkers return a list of readable violations ([] when fine) so tests can `deepEqual(violations, [])`.
-import { createAjv } from '../../src/config/validation.js';
+import { createAjv } from '../../src/config/ajv.js';
 import { airbyteMessageProblems, FAILURE_TYPES, TERMINAL_STATUSES } from './airbyte-messages.js';
 import { OFFICIAL_AIRBYTE_SCHEMA, type OfficialAirbyteSchema } from './official-airbyte-schema.js';
 
