@@ -50,6 +50,30 @@ export type { BeforeRouteHook, EmulatorResponse, RequestContext } from './routin
 
 const gzipAsync = promisify(gzip);
 
+/** An answer as sent: serialised and, where asked for, compressed. */
+interface CachedAnswer {
+  status: number;
+  contentType: string | undefined;
+  headers: Record<string, string>;
+  gzipped: boolean;
+  body: Buffer;
+}
+
+function writeHead(res: ServerResponse, answer: CachedAnswer, requestId: string): void {
+  res.statusCode = answer.status;
+  res.setHeader('X-Pulumi-Request-ID', requestId);
+  if (answer.contentType) res.setHeader('Content-Type', answer.contentType);
+  res.setHeader('Vary', 'Accept-Encoding');
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  if (answer.gzipped) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', answer.body.length);
+}
+
+function sendAnswer(res: ServerResponse, answer: CachedAnswer, requestId: string): void {
+  writeHead(res, answer, requestId);
+  res.end(answer.body);
+}
+
 export interface RequestLogEntry {
   method: string;
   path: string;
@@ -88,6 +112,8 @@ export class PulumiEmulator {
   private readonly shutdown = new AbortController();
   private sequence = 0;
   private listeningUrl = '';
+  /** Answers kept by request line while `cacheAnswers(true)`; undefined when off. */
+  private answerCache: Map<string, CachedAnswer> | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(options: ResolvedEmulatorOptions, beforeRoute: BeforeRouteHook | undefined, routes: readonly Route[]) {
@@ -130,6 +156,18 @@ export class PulumiEmulator {
 
   resetRequests(): void {
     this.requests.length = 0;
+  }
+
+  /**
+   * For the benchmark: while on, each successful answer is kept (serialised and compressed) and sent
+   * again as is, with a fresh request id, to the same request. A second run of the same requests then
+   * costs the emulator next to nothing, so that a timed run measures the tap and not the emulator
+   * generating, serialising and compressing pages on the same cores. Off forgets every answer: turn
+   * it off before changing the data. Never on while a `beforeRoute` hook (faults) is set.
+   */
+  cacheAnswers(on: boolean): void {
+    if (on && this.beforeRoute) throw new Error('answers cannot be cached while a beforeRoute hook decides them');
+    this.answerCache = on ? (this.answerCache ?? new Map()) : undefined;
   }
 
   close(): Promise<void> {
@@ -323,9 +361,16 @@ export class PulumiEmulator {
     const limit = this.options.requestLogLimit;
     if (limit !== undefined && this.requests.length > limit) this.requests.shift();
 
+    const cacheKey = this.answerCache ? `${ctx.method} ${target} ${acceptsGzip(req.headers['accept-encoding']) ? 'gzip' : 'identity'}` : undefined;
     let response: EmulatorResponse;
     try {
       if (this.options.latencyMs > 0) await sleep(this.options.latencyMs, undefined, { signal: this.shutdown.signal });
+      const cached = cacheKey === undefined ? undefined : this.answerCache?.get(cacheKey);
+      if (cached) {
+        entry.status = cached.status;
+        if (!res.destroyed) sendAnswer(res, cached, ctx.requestId);
+        return;
+      }
       const next = (): Promise<EmulatorResponse> => Promise.resolve(this.respond(ctx));
       response = this.beforeRoute ? await this.beforeRoute(ctx, next) : await next();
     } catch (err) {
@@ -337,13 +382,13 @@ export class PulumiEmulator {
     }
     entry.status = response.status;
     try {
-      await this.write(req, res, response, ctx.requestId);
+      await this.write(req, res, response, ctx.requestId, cacheKey);
     } catch {
       res.destroy();
     }
   }
 
-  private async write(req: IncomingMessage, res: ServerResponse, response: EmulatorResponse, requestId: string): Promise<void> {
+  private async write(req: IncomingMessage, res: ServerResponse, response: EmulatorResponse, requestId: string, cacheKey: string | undefined): Promise<void> {
     let body: Buffer;
     let contentType: string | undefined;
     if (response.rawBody !== undefined) {
@@ -365,21 +410,16 @@ export class PulumiEmulator {
       res.socket?.resetAndDestroy();
       return;
     }
-    res.statusCode = response.status;
-    res.setHeader('X-Pulumi-Request-ID', requestId);
-    if (contentType) res.setHeader('Content-Type', contentType);
-    res.setHeader('Vary', 'Accept-Encoding');
-    for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-    if (gzipped) res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Content-Length', body.length);
+    const answer: CachedAnswer = { status: response.status, contentType, headers: response.headers ?? {}, gzipped, body };
     if (response.fault === 'truncate') {
+      writeHead(res, answer, requestId);
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
       return;
     }
-    res.end(body);
+    if (cacheKey !== undefined && response.status === 200 && !response.fault && !response.delayMs) this.answerCache?.set(cacheKey, answer);
+    sendAnswer(res, answer, requestId);
   }
 
-  /** Authentication, then the route table. */
   private respond(ctx: RequestContext): EmulatorResponse {
     const auth = ctx.headers.authorization;
     const match = auth === undefined ? null : /^token (.+)$/i.exec(auth.trim());

@@ -375,6 +375,45 @@ void describe('emulator: default model', () => {
   });
 });
 
+void describe('emulator: kept answers (the benchmark)', () => {
+  void it('sends a kept answer again with a fresh request id, logs every request, and forgets when turned off', async () => {
+    const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 3, updatesPerStack: 2 });
+    try {
+      const path = '/api/user/stacks?organization=org-1';
+      const auth = { Authorization: `token ${em.token}`, 'Accept-Encoding': 'gzip' };
+      em.cacheAnswers(true);
+      const first = await rawGet(em.url + path, auth);
+      const [stack] = em.stacks('org-1');
+      assert.ok(stack);
+      em.addStack('org-1', 'late-project', 'dev');
+      const second = await rawGet(em.url + path, auth);
+      assert.deepEqual(second.body, first.body, 'the kept answer, not the changed data');
+      assert.equal(second.headers['content-encoding'], 'gzip');
+      assert.notEqual(second.headers['x-pulumi-request-id'], first.headers['x-pulumi-request-id']);
+      const plain = await rawGet(em.url + path, { Authorization: auth.Authorization });
+      assert.equal(plain.headers['content-encoding'], undefined, 'kept apart by encoding');
+      // An error is never kept.
+      assert.equal((await rawGet(`${em.url}/api/user`, {})).status, 401);
+      assert.equal((await rawGet(`${em.url}/api/user`, {})).status, 401);
+      assert.equal(em.requests.length, 5);
+      em.cacheAnswers(false);
+      const fresh = JSON.parse(gunzipSync((await rawGet(em.url + path, auth)).body).toString('utf8')) as StacksPage;
+      assert.ok(fresh.stacks.some((s) => s.projectName === 'late-project'));
+    } finally {
+      await em.close();
+    }
+  });
+
+  void it('is refused while a hook decides the answers', async () => {
+    const em = await PulumiEmulator.start({ orgs: 1, beforeRoute: (_ctx, next) => next() });
+    try {
+      assert.throws(() => em.cacheAnswers(true), /beforeRoute/);
+    } finally {
+      await em.close();
+    }
+  });
+});
+
 void describe('emulator: request log', () => {
   void it('records decoded path, query and status of every request in order', async () => {
     const em = await PulumiEmulator.start({ orgs: 1, stacksPerOrg: 3 });
