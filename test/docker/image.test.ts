@@ -163,7 +163,7 @@ void describe('docker: the image, run as Airbyte runs it', () => {
       'touch /airbyte/probe && rm /airbyte/probe && echo airbyte-writable',
       `[ -w ${APP_DIR}/dist ] || echo app-read-only`,
       `[ -e ${APP_DIR}/node_modules/typescript ] || echo no-dev-dependencies`,
-      `[ -e ${APP_DIR}/node_modules/ajv ] && [ -e ${APP_DIR}/node_modules/yargs ] && echo dependencies-installed`,
+      `[ -e ${APP_DIR}/node_modules/ajv ] && [ -e ${APP_DIR}/node_modules/ajv-formats ] && echo dependencies-installed`,
       `[ -e ${APP_DIR}/emulator ] || [ -e ${APP_DIR}/dist/src/emulator ] || [ -e ${APP_DIR}/dist/emulator ] || echo no-emulator`,
       '$AIRBYTE_ENTRYPOINT --version',
     ].join('; ');
