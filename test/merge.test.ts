@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { mergeBounded } from '../src/core/merge.js';
+import { Limiter, mergeBounded } from '../src/core/merge.js';
 
 interface Item {
   source: number;
@@ -211,5 +211,48 @@ void describe('mergeBounded', () => {
       if (++taken === 3) break;
     }
     assert.deepEqual(returned.sort(), [1, 2]);
+  });
+});
+
+void describe('mergeBounded with a shared budget', () => {
+  void it('bounds the sum of sources running in merges side by side, and lets one use what another no longer needs', async () => {
+    const probe = new Probe();
+    const shared = new Limiter(4);
+    // Three merges of 4 each would run 12 sources at once; the budget holds them to 4 in all.
+    const merges = [0, 1, 2].map((m) => collect(mergeBounded(probe.sources(m === 0 ? 2 : 8, (id) => probe.source(m * 100 + id, 3, jitter(id))), 4, shared)));
+    const results = await Promise.all(merges);
+    assert.deepEqual(
+      results.map((items) => items.length),
+      [6, 24, 24],
+    );
+    assert.equal(probe.maxRunning, 4);
+    assert.equal(probe.running, 0);
+    // Every place came back: the budget grants all of its places again at once.
+    const places = await Promise.all([1, 2, 3, 4].map(() => shared.acquire()));
+    assert.equal(places.length, 4);
+  });
+
+  void it('gives places back when a merge stops early or fails', async () => {
+    const shared = new Limiter(2);
+    const probe = new Probe();
+    for await (const item of mergeBounded(probe.sources(6, (id) => probe.source(id, 5, jitter(id))), 2, shared)) {
+      if (item.index === 1) break;
+    }
+    const failing = new Probe();
+    await assert.rejects(
+      collect(
+        mergeBounded(
+          failing.sources(4, (id) => (id === 1 ? { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('boom')) }) } : failing.source(id, 3, jitter(id)))),
+          2,
+          shared,
+        ),
+      ),
+      /boom/,
+    );
+    // Both places are free again: a third merge runs at full width.
+    const after = new Probe();
+    const items = await collect(mergeBounded(after.sources(4, (id) => after.source(id, 2, jitter(id))), 2, shared));
+    assert.equal(items.length, 8);
+    assert.equal(after.maxRunning, 2);
   });
 });

@@ -209,6 +209,13 @@ export class SyncEngine {
   private readonly stop = new AbortController();
   /** At most max_concurrency requests in flight, across organizations and streams. */
   private readonly requests: Limiter;
+  /**
+   * Parent records read at once with their children, per parent stream, across organizations: each
+   * holds a page until it is written, so their sum is bounded by max_concurrency however many
+   * organizations run side by side (each one's share grows when another finishes). One budget per
+   * parent stream, as a parent's record waits on its children's, never the other way.
+   */
+  private readonly childPlacesByStream = new Map<Stream, Limiter>();
 
   constructor(private readonly options: SyncOptions) {
     this.selected = new Map(options.selection.map((s) => [s.name, s]));
@@ -261,6 +268,12 @@ export class SyncEngine {
 
   private get stopped(): boolean {
     return this.stop.signal.aborted;
+  }
+
+  private childPlaces(stream: Stream): Limiter {
+    let places = this.childPlacesByStream.get(stream);
+    if (!places) this.childPlacesByStream.set(stream, (places = new Limiter(this.options.config.maxConcurrency)));
+    return places;
   }
 
   /** The needed streams that hang off this one, in registry order (a parent read only for its children need not be registered). */
@@ -497,7 +510,7 @@ export class SyncEngine {
       if (children.length === 0) {
         yield* this.recordsOnly(partition, pages, cursor);
       } else {
-        yield* mergeBounded(this.recordsWithChildren(partition, pages, children, sharers, listed), this.options.config.maxConcurrency);
+        yield* mergeBounded(this.recordsWithChildren(partition, pages, children, sharers, listed), this.options.config.maxConcurrency, this.childPlaces(stream));
       }
     } catch (error) {
       yield* this.partitionFailed(partition, error);

@@ -2,19 +2,29 @@
 // as they come, taking new sources lazily. Each source advances only when its previous item has been
 // consumed, so memory is bounded by `limit` items and a slow consumer slows every source down.
 // Settled steps wait in a queue, so each item costs the same however many sources run (a race over
-// every running source per item would cost O(sources) microtasks each).
+// every running source per item would cost O(sources) microtasks each). Merges side by side can
+// share one budget of running sources (`shared`), so that their sum is bounded too.
+
+type Release = () => void;
 
 type Settled<T> =
   | { from: 'task'; task: Task<T>; result: IteratorResult<T> }
   | { from: 'task'; task: Task<T>; error: unknown }
-  | { from: 'source'; result: IteratorResult<AsyncIterable<T>> }
+  | { from: 'source'; result: IteratorResult<AsyncIterable<T>>; release: Release | undefined }
   | { from: 'source'; error: unknown };
 
 interface Task<T> {
   iterator: AsyncIterator<T>;
+  /** Gives back the task's place in the shared budget. */
+  release: Release | undefined;
 }
 
-export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> | Iterable<AsyncIterable<T>>, limit: number): AsyncGenerator<T> {
+/**
+ * `shared`: a budget of running sources held with other merges; a source takes a place in it before
+ * it starts and gives it back when it ends. Merges that wait on each other's sources (a parent's and
+ * its children's) must not share one, or each could wait for a place the other holds.
+ */
+export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> | Iterable<AsyncIterable<T>>, limit: number, shared?: Limiter): AsyncGenerator<T> {
   const sourceIterator = Symbol.asyncIterator in sources ? sources[Symbol.asyncIterator]() : toAsync(sources[Symbol.iterator]());
   const active = new Set<Task<T>>();
   const ready: Settled<T>[] = [];
@@ -22,6 +32,7 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
   let sourcePending = false;
   let sourceDone = false;
   let sourceError: { error: unknown } | undefined;
+  let closed = false;
 
   const settle = (settled: Settled<T>): void => {
     ready.push(settled);
@@ -37,10 +48,18 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
   const requestSource = (): void => {
     if (sourceDone || sourcePending || active.size >= limit) return;
     sourcePending = true;
-    sourceIterator.next().then(
-      (result) => settle({ from: 'source', result }),
-      (error: unknown) => settle({ from: 'source', error }),
-    );
+    const place: Promise<Release | undefined> = shared ? shared.acquire() : Promise.resolve(undefined);
+    void place.then((release) => {
+      // The merge ended while this place was awaited: it goes back unused.
+      if (closed) return release?.();
+      sourceIterator.next().then(
+        (result) => (closed ? release?.() : settle({ from: 'source', result, release })),
+        (error: unknown) => {
+          release?.();
+          if (!closed) settle({ from: 'source', error });
+        },
+      );
+    });
   };
 
   try {
@@ -56,17 +75,20 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
           sourceDone = true;
           sourceError = { error: settled.error };
         } else if (settled.result.done) {
+          settled.release?.();
           sourceDone = true;
         } else {
-          const task: Task<T> = { iterator: settled.result.value[Symbol.asyncIterator]() };
+          const task: Task<T> = { iterator: settled.result.value[Symbol.asyncIterator](), release: settled.release };
           active.add(task);
           advance(task);
         }
       } else if ('error' in settled) {
         active.delete(settled.task);
+        settled.task.release?.();
         throw settled.error;
       } else if (settled.result.done) {
         active.delete(settled.task);
+        settled.task.release?.();
       } else {
         yield settled.result.value;
         advance(settled.task);
@@ -75,8 +97,19 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
     }
     if (sourceError) throw sourceError.error;
   } finally {
-    // Stopped early (consumer broke out, or an error): close whatever still runs.
-    await Promise.allSettled([...active].map(async (task) => task.iterator.return?.()));
+    // Stopped early (consumer broke out, or an error): close whatever still runs, and give back the
+    // places of sources that settled but never ran.
+    closed = true;
+    for (const settled of ready.splice(0)) if (settled.from === 'source' && 'release' in settled) settled.release?.();
+    await Promise.allSettled(
+      [...active].map(async (task) => {
+        try {
+          await task.iterator.return?.();
+        } finally {
+          task.release?.();
+        }
+      }),
+    );
     if (!sourceDone) await sourceIterator.return?.();
   }
 }

@@ -120,7 +120,9 @@ export function transportGet(request: TransportRequest): Promise<TransportRespon
       });
       body.on('end', () => {
         if (!res.complete) return fail('network', 'the connection closed before the whole response arrived', 'ECONNRESET');
-        finish({ ok: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8') } });
+        // One chunk (most pages, with the decoder's large chunks) is read as it is, without a copy.
+        const whole = chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
+        finish({ ok: { status: res.statusCode ?? 0, headers: res.headers, body: whole.toString('utf8') } });
       });
       decoder?.on('error', (error) => {
         // A gzip stream cut short is a broken connection; anything else is a body that does not decode.
