@@ -361,7 +361,10 @@ export class PulumiEmulator {
     const limit = this.options.requestLogLimit;
     if (limit !== undefined && this.requests.length > limit) this.requests.shift();
 
-    const cacheKey = this.answerCache ? `${ctx.method} ${target} ${acceptsGzip(req.headers['accept-encoding']) ? 'gzip' : 'identity'}` : undefined;
+    // Kept per credentials too (a request without the token must still be refused), and never while a
+    // hook decides the answers (it may have been set after the cache was turned on).
+    const cacheKey =
+      this.answerCache && !this.beforeRoute ? `${ctx.method} ${target} ${acceptsGzip(req.headers['accept-encoding']) ? 'gzip' : 'identity'} ${req.headers.authorization ?? ''}` : undefined;
     let response: EmulatorResponse;
     try {
       if (this.options.latencyMs > 0) await sleep(this.options.latencyMs, undefined, { signal: this.shutdown.signal });

@@ -50,6 +50,7 @@ void describe('command line', () => {
     assert.equal(usageError(['read', '--config', 'a.json', '--catalog', 'c.json', '--catalog', 'd.json']), "option '--catalog' is given twice");
     assert.equal(usageError(['--debug=yes']), "option '--debug' takes no value");
     assert.equal(usageError(['frobnicate']), "unknown command 'frobnicate'");
+    assert.equal(usageError(['--config', 'a.json', '--', '--test']), "unknown command '--test'");
     assert.equal(usageError(['check', 'read']), "unexpected argument 'read'");
     assert.equal(usageError(['--about', '--format', 'yaml']), "--format takes 'json' or 'markdown', not 'yaml'");
     assert.equal(usageError(['check']), "'check' needs --config FILE");

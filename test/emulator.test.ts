@@ -392,10 +392,16 @@ void describe('emulator: kept answers (the benchmark)', () => {
       assert.notEqual(second.headers['x-pulumi-request-id'], first.headers['x-pulumi-request-id']);
       const plain = await rawGet(em.url + path, { Authorization: auth.Authorization });
       assert.equal(plain.headers['content-encoding'], undefined, 'kept apart by encoding');
-      // An error is never kept.
+      // An error is never kept, and an answer is kept for its credentials only.
       assert.equal((await rawGet(`${em.url}/api/user`, {})).status, 401);
       assert.equal((await rawGet(`${em.url}/api/user`, {})).status, 401);
-      assert.equal(em.requests.length, 5);
+      assert.equal((await rawGet(`${em.url}/api/user`, { Authorization: auth.Authorization })).status, 200);
+      assert.equal((await rawGet(`${em.url}/api/user`, { Authorization: 'token pul-wrong' })).status, 401);
+      assert.equal(em.requests.length, 7);
+      // A hook set while answers are kept decides again.
+      em.beforeRoute = () => Promise.resolve({ status: 503, body: { code: 503, message: 'down' } });
+      assert.equal((await rawGet(em.url + path, auth)).status, 503);
+      em.beforeRoute = undefined;
       em.cacheAnswers(false);
       const fresh = JSON.parse(gunzipSync((await rawGet(em.url + path, auth)).body).toString('utf8')) as StacksPage;
       assert.ok(fresh.stacks.some((s) => s.projectName === 'late-project'));

@@ -214,6 +214,22 @@ void describe('mergeBounded', () => {
   });
 });
 
+void describe('mergeBounded: a source of sources that throws', () => {
+  void it('fails the merge, with or without a budget, and gives the place back', async () => {
+    const shared = new Limiter(1);
+    for (const budget of [undefined, shared]) {
+      const probe = new Probe();
+      function* sources(): Generator<AsyncIterable<Item>> {
+        yield probe.source(0, 2);
+        throw new Error('listing broke');
+      }
+      await assert.rejects(collect(mergeBounded(sources(), 2, budget)), /listing broke/);
+    }
+    const release = await shared.acquire();
+    release();
+  });
+});
+
 void describe('mergeBounded with a shared budget', () => {
   void it('bounds the sum of sources running in merges side by side, and lets one use what another no longer needs', async () => {
     const probe = new Probe();

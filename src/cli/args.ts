@@ -155,9 +155,11 @@ function isVerb(word: string): word is Verb {
 
 /** Singer's `--test` may stand alone: then it means `--test=all`, and the next word is not its value. */
 function withOptionalTestValue(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
   return argv.map((arg, i) => {
     const next = argv[i + 1];
-    return arg === '--test' && (next === undefined || next.startsWith('-') || !['all', 'schema'].includes(next)) ? '--test=' : arg;
+    const isOption = end === -1 || i < end;
+    return isOption && arg === '--test' && (next === undefined || next.startsWith('-') || !['all', 'schema'].includes(next)) ? '--test=' : arg;
   });
 }
 

@@ -52,7 +52,14 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
     void place.then((release) => {
       // The merge ended while this place was awaited: it goes back unused.
       if (closed) return release?.();
-      sourceIterator.next().then(
+      let step: Promise<IteratorResult<AsyncIterable<T>>>;
+      try {
+        step = sourceIterator.next();
+      } catch (error) {
+        // A source of sources that throws instead of rejecting fails the merge all the same.
+        step = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      step.then(
         (result) => (closed ? release?.() : settle({ from: 'source', result, release })),
         (error: unknown) => {
           release?.();
