@@ -423,6 +423,7 @@ export class PulumiEmulator {
     sendAnswer(res, answer, requestId);
   }
 
+  /** Authentication, then the route table. */
   private respond(ctx: RequestContext): EmulatorResponse {
     const auth = ctx.headers.authorization;
     const match = auth === undefined ? null : /^token (.+)$/i.exec(auth.trim());

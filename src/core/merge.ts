@@ -48,25 +48,22 @@ export async function* mergeBounded<T>(sources: AsyncIterable<AsyncIterable<T>> 
   const requestSource = (): void => {
     if (sourceDone || sourcePending || active.size >= limit) return;
     sourcePending = true;
-    const place: Promise<Release | undefined> = shared ? shared.acquire() : Promise.resolve(undefined);
-    void place.then((release) => {
-      // The merge ended while this place was awaited: it goes back unused.
-      if (closed) return release?.();
-      let step: Promise<IteratorResult<AsyncIterable<T>>>;
-      try {
-        step = sourceIterator.next();
-      } catch (error) {
-        // A source of sources that throws instead of rejecting fails the merge all the same.
-        step = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-      step.then(
-        (result) => (closed ? release?.() : settle({ from: 'source', result, release })),
-        (error: unknown) => {
-          release?.();
-          if (!closed) settle({ from: 'source', error });
-        },
-      );
-    });
+    void startSource();
+  };
+  /** Takes a place in the shared budget, if any, then the next source; a place not used goes back. */
+  const startSource = async (): Promise<void> => {
+    const release = await shared?.acquire();
+    // The merge ended while this place was awaited: it goes back unused.
+    if (closed) return release?.();
+    try {
+      // Inside the try: a source of sources that throws instead of rejecting fails the merge all the same.
+      const result = await sourceIterator.next();
+      if (closed) release?.();
+      else settle({ from: 'source', result, release });
+    } catch (error) {
+      release?.();
+      if (!closed) settle({ from: 'source', error });
+    }
   };
 
   try {
